@@ -1,0 +1,53 @@
+"""Known misconceptions, each a small wrong implementation of some contract names.
+
+Every other ``*.py`` file in this folder is a self-contained module (numpy only) whose
+docstring's first paragraph is the message a student sees when their code behaves like it,
+and whose public functions and classes are wrong in exactly one way. They serve twice:
+
+- diagnosis: `autograder.verdict` runs a failing check against each misconception that
+  defines one of the check's names, and names those the student's output matches;
+- CI gates: the tests paste each file into the instructor solution of every exercise that
+  asks for one of its names, and require that real nbgrader autograding takes points away
+  and that the feedback names the misconception.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """One known mistake."""
+
+    key: str
+    """File stem, e.g. "unbiased_variance"."""
+    message: str
+    """What the student did and what to do instead (the docstring's first paragraph)."""
+    source: str
+    """The module's source: pasted into notebooks by the CI gates."""
+    names: tuple
+    """Public functions and classes it defines (contract names)."""
+    namespace: dict = field(compare=False, hash=False, repr=False)
+    """Those names, executed (trusted code: it ships with the grader)."""
+
+
+@functools.lru_cache(maxsize=1)
+def load_misconceptions() -> tuple[Misconception, ...]:
+    """All misconceptions, sorted by key."""
+    found = []
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".py") or entry.name.startswith("_"):
+            continue
+        source = entry.read_text()
+        tree = ast.parse(source)
+        doc = ast.get_docstring(tree) or ""
+        message = " ".join(doc.split("\n\n")[0].split())
+        names = tuple(node.name for node in tree.body
+                      if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"))
+        ns: dict = {"__name__": f"misconception_{entry.name[:-3]}"}
+        exec(compile(source, str(entry), "exec"), ns)  # noqa: S102 - our own files
+        found.append(Misconception(entry.name[:-3], message, source, names, {n: ns[n] for n in names}))
+    return tuple(found)
