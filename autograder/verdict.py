@@ -97,6 +97,8 @@ def compare(script, expected, actual, rtol, atol, strict=True) -> list[str]:
         if exp_err is not None or act_err is not None:
             if (exp_err is None) != (act_err is None):
                 problems.append(f"{label} raised {act_err}{_hint(act_err)}" if act_err else f"{label} returned normally")
+            elif _text(expected.get(f"{sid}.error_types")).split(",")[0] != _text(actual.get(f"{sid}.error_types")).split(",")[0]:
+                problems.append(f"{label} raised {act_err}, not {exp_err}")
             continue
         for key in sorted(k for k in expected if k.startswith(f"{sid}.")):
             what = _describe(step, key, label)
