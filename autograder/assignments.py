@@ -1,7 +1,6 @@
 """The course's assignments: one instructor notebook per chapter, kept in `autograder/source`."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 # assignment id (= notebook name) -> chapter folder of the book where its student version lives
@@ -17,7 +16,7 @@ ASSIGNMENTS = {
 
 def source_dir() -> Path:
     """Folder holding `<assignment>/<assignment>.ipynb`, the single source of each exercise."""
-    return Path(str(resources.files("autograder") / "source"))
+    return Path(__file__).parent / "source"
 
 
 def source_notebook(assignment: str) -> Path:

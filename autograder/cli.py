@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {init,sync,grade} ...``.
+"""Command line: ``python -m autograder {init,sync,demo,grade} ...``.
 
 A thin layer: it parses arguments and calls the library; every option is documented in
 its ``--help`` and in the README.
@@ -21,6 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="regenerate the book's student notebooks from the instructor notebooks")
     p.add_argument("--book", type=Path, default=Path("."), help="root of the book (default: current directory)")
     p.add_argument("--check", action="store_true", help="only report notebooks that are out of date (exit 1 if any)")
+
+    p = sub.add_parser("demo", help="fill a course's submitted/ with sample submissions (honest, untouched, wrong)")
+    p.add_argument("course_dir", type=Path, help="a course directory made by `init`")
+    p.add_argument("--students", type=int, default=2, metavar="N", help="honest submissions per assignment (2)")
 
     p = sub.add_parser("grade", help="grade submitted/ safely, in parallel, into the course's gradebook")
     p.add_argument("course_dir", type=Path, help="the course directory (made by `init`)")
@@ -58,6 +62,12 @@ def main(argv=None) -> int:
                 print("student notebooks are up to date" if not stale else f"{len(stale)} notebook(s) out of date")
                 return 1 if stale else 0
             print(f"{len(stale)} notebook(s) regenerated" if stale else "student notebooks were already up to date")
+            return 0
+        if args.command == "demo":
+            from .samples import write_demo
+
+            students = write_demo(args.course_dir.resolve(), students=args.students)
+            print(f"wrote submissions of {len(students)} sample students under {args.course_dir / 'submitted'}")
             return 0
         from .grade import GradeOptions, grade
 

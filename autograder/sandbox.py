@@ -197,5 +197,6 @@ def sandbox_problem(mode: str, limits: Limits, user: int | None) -> str:
             return f"{mode} could not start: {exc}"
         if result.returncode != 0:
             who = f" as uid {user}" if user is not None else ""
-            return f"{mode}{who} cannot start Python: {result.stderr.strip()[-200:]}"
+            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            return f"{mode}{who} cannot start Python: {last[:200]}"
     return ""

@@ -62,7 +62,7 @@ def judge_check(check, script, arrays, student, reference=None) -> Verdict:
 
 
 def candidate_misconceptions(check) -> list[Misconception]:
-    return [m for m in load_misconceptions() if set(m.names) & set(check.names)]
+    return [m for m in load_misconceptions() if set(m.targets) & set(check.names)]
 
 
 def _matches(m: Misconception, check, script, arrays, reference, student) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Misconception:
     """The module's source: pasted into notebooks by the CI gates."""
     names: tuple
     """Public functions and classes it defines (contract names)."""
+    targets: tuple
+    """The names where the mistake is (a module's TARGETS, else all its names); the others
+    are correct helpers, such as the forward pass a wrong backward pass needs."""
     namespace: dict = field(compare=False, hash=False, repr=False)
     """Those names, executed (trusted code: it ships with the grader)."""
 
@@ -38,7 +41,7 @@ class Misconception:
 def load_misconceptions() -> tuple[Misconception, ...]:
     """All misconceptions, sorted by key."""
     found = []
-    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
+    for entry in sorted(Path(__file__).parent.iterdir()):
         if not entry.name.endswith(".py") or entry.name.startswith("_"):
             continue
         source = entry.read_text()
@@ -49,5 +52,6 @@ def load_misconceptions() -> tuple[Misconception, ...]:
                       if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"))
         ns: dict = {"__name__": f"misconception_{entry.name[:-3]}"}
         exec(compile(source, str(entry), "exec"), ns)  # noqa: S102 - our own files
-        found.append(Misconception(entry.name[:-3], message, source, names, {n: ns[n] for n in names}))
+        targets = tuple(ns.get("TARGETS", names))
+        found.append(Misconception(entry.name[:-3], message, source, names, targets, {n: ns[n] for n in names}))
     return tuple(found)

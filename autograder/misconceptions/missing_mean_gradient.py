@@ -2,6 +2,8 @@
 """
 import numpy as np
 
+TARGETS = ("batchnorm_backward",)
+
 
 def batchnorm_forward(x, gamma, beta, eps=1e-5):
     mean, var = x.mean(axis=0), x.var(axis=0)
