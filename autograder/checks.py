@@ -389,6 +389,15 @@ def _(rng):
     return {"steps": _backward_steps("spatial_batchnorm_forward", "spatial_batchnorm_backward")}, arrays
 
 
+@check("spatial_batchnorm_backward.sums", "larger maps, whose per-channel gradient sums to zero",
+       ["spatial_batchnorm_backward", "spatial_batchnorm_forward"])
+def _(rng):
+    r = np.random.default_rng(8)  # the visible test's inputs
+    x, dout = r.normal(size=(3, 4, 5, 5)) * 3 - 2, r.normal(size=(3, 4, 5, 5))
+    arrays = {"x": x, "dout": dout, "dout2": dout, "gamma": r.normal(size=4), "beta": r.normal(size=4)}
+    return {"steps": _backward_steps("spatial_batchnorm_forward", "spatial_batchnorm_backward")}, arrays
+
+
 @check("spatial_batchnorm_backward.random", "gradients of per-channel normalisation of (N, C, H, W) maps",
        ["spatial_batchnorm_backward", "spatial_batchnorm_forward"])
 def _(rng):
@@ -616,6 +625,16 @@ def _(rng):
     return {"steps": [_gn_step("two"), _gn_step("one", "@x1")]}, arrays
 
 
+@check("groupnorm_forward.groups", "one group, one group per channel, and a num_groups that does not divide C",
+       ["groupnorm_forward"])
+def _(rng):
+    x = np.random.default_rng(9).normal(size=(2, 4, 2, 3)) * 4 - 1  # the visible test's input
+    steps = [_gn_step("one", groups=1), _gn_step("each", groups=4),
+             step("bad", "groupnorm_forward", "@x", "@gamma", "@beta", 3, expect=BAD_INPUT, mentions="num_groups",
+                  label="groupnorm_forward with 4 channels and num_groups=3")]
+    return {"steps": steps}, {"x": x, "gamma": np.ones(4), "beta": np.zeros(4)}
+
+
 @check("groupnorm_forward.random", "random (N, C, H, W) maps with 1, 2 and C groups", ["groupnorm_forward"])
 def _(rng):
     n, h, w = sizes(rng, 1, 6, 3)
@@ -629,6 +648,23 @@ def _(rng):
 
 
 # ------------------------------------------------- affine -> BN -> ReLU sandwich (chapter 6)
+
+
+@check("affine_bn_relu.forward", "the forward pass on a small batch", ["affine_bn_relu_forward"])
+def _(rng):
+    r = np.random.default_rng(7)  # the visible test's inputs
+    x, W, b = r.normal(size=(6, 4)), r.normal(size=(4, 3)), r.normal(size=3)
+    arrays = {"x": x, "W": W, "b": b, "gamma": np.array([1.0, 2.0, 0.5]), "beta": np.array([0.0, -0.5, 0.5])}
+    return {"steps": _sandwich_steps()[:1]}, arrays
+
+
+@check("affine_bn_relu.shapes", "every gradient's shape on a batch of 9",
+       ["affine_bn_relu_forward", "affine_bn_relu_backward"])
+def _(rng):
+    r = np.random.default_rng(11)  # the visible test's inputs
+    arrays = {"x": r.normal(size=(9, 5)), "W": r.normal(size=(5, 2)), "b": np.zeros(2), "gamma": np.ones(2),
+              "beta": np.zeros(2), "dout": np.ones((9, 2))}
+    return {"steps": _sandwich_steps()}, arrays
 
 
 @check("affine_bn_relu.example", "forward and backward on a small batch", ["affine_bn_relu_forward",

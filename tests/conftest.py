@@ -7,3 +7,19 @@ import pytest
 def rng():
     """A fresh, seeded generator per test, so each test is reproducible on its own."""
     return np.random.default_rng(20150211)  # the date arXiv 1502.03167 appeared
+
+
+@pytest.fixture(scope="session")
+def template_course(tmp_path_factory):
+    """One initialised course (all six assignments) per test session; copy it before changing it."""
+    from factories import make_template
+
+    return make_template(tmp_path_factory.mktemp("template") / "course")
+
+
+@pytest.fixture
+def course(template_course, tmp_path):
+    """A private copy of the template course."""
+    from factories import copy_course
+
+    return copy_course(template_course, tmp_path / "course")

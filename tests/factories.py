@@ -1,0 +1,96 @@
+"""Small factories for course directories and submissions, shared by the grading tests."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import SETTINGS, init
+from autograder.samples import honest
+
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def make_template(path: Path, assignments=None) -> Path:
+    """A fresh course (init is slow: copy this template for each test that changes it)."""
+    init(path, assignments=assignments, log=lambda line: None)
+    (path / SETTINGS).write_text(json.dumps({"secret": 424242}))
+    return path
+
+
+def copy_course(template: Path, dest: Path) -> Path:
+    shutil.copytree(template, dest)
+    return dest
+
+
+def release(course: Path, assignment: str):
+    return nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def source(course: Path, assignment: str):
+    return nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def honest_nb(course: Path, assignment: str):
+    return honest(release(course, assignment), source(course, assignment))
+
+
+def submit(course: Path, student: str, assignment: str, content, name: str | None = None) -> Path:
+    """Put a notebook (NotebookNode), text or bytes under submitted/<student>/<assignment>/."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or f"{assignment}.ipynb")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_text(content)
+    else:
+        nbformat.write(content, path)
+    return path
+
+
+def solution_cell(nb, grade_id: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def append_code(nb, source: str, after: str | None = None):
+    """Add a plain code cell at the end, or right after the cell with grade_id `after`."""
+    cell = nbformat.v4.new_code_cell(source)
+    if after is None:
+        nb.cells.append(cell)
+    else:
+        nb.cells.insert(nb.cells.index(solution_cell(nb, after)) + 1, cell)
+    return nb
+
+
+def nbgrader(course: Path, *args: str, check=True) -> subprocess.CompletedProcess:
+    """Run a plain nbgrader command in the course directory."""
+    env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def cell_scores(course: Path, assignment: str) -> dict:
+    """{(student, grade_id): score} for every graded cell of an assignment."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "batchnorm") as gb:
+        return {(sub.student.id, grade.name): grade.score
+                for sub in gb.find_assignment(assignment).submissions
+                for nb in sub.notebooks for grade in nb.grades}
+
+
+def totals(course: Path) -> dict:
+    """{(student, assignment): score}."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "batchnorm") as gb:
+        return {(s.student.id, a.name): s.score for a in gb.assignments for s in a.submissions}
