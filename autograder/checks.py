@@ -115,7 +115,10 @@ def sizes(rng, low, high, k):
 @check("batch_stats.example", "the worked example x = [2, 4, 6, 8] (mean 5, biased variance 5)", ["batch_stats"])
 def _(rng):
     x = np.array([[2.0], [4.0], [6.0], [8.0]])
-    return {"steps": [step("s", "batch_stats", "@x", save=["mean", "var"], record=["mean", "var"], watch=True)]}, {"x": x}
+    unseen = rng.normal(size=(int(rng.integers(3, 9)), 1)) * 4 + rng.normal() * 10  # and one the student never saw
+    steps = [step("s", "batch_stats", "@x", save=["mean", "var"], record=["mean", "var"], watch=True),
+             step("u", "batch_stats", "@u", save=["mean", "var"], record=["mean", "var"])]
+    return {"steps": steps}, {"x": x, "u": unseen}
 
 
 @check("batch_stats.features", "two features of three samples, and integer input", ["batch_stats"])
@@ -162,10 +165,12 @@ def _(rng):
 def _(rng):
     before = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0], [7.0, 40.0]])
     after = before * np.array([1.0, 2.0]) + np.array([4.0, 0.0])
+    u1, u2 = featured(rng, 6, 2), featured(rng, 5, 2)
     steps = [step("same", "distribution_drift", "@before", "@before", save=["shift", "scale"], record=["shift", "scale"]),
              step("moved", "distribution_drift", "@before", "@after", save=["shift", "scale"], record=["shift", "scale"],
-                  watch=True)]
-    return {"steps": steps}, {"before": before, "after": after}
+                  watch=True),
+             step("unseen", "distribution_drift", "@u1", "@u2", save=["shift", "scale"], record=["shift", "scale"])]
+    return {"steps": steps}, {"before": before, "after": after, "u1": u1, "u2": u2}
 
 
 @check("distribution_drift.edge", "a unit whose earlier variance is 0", ["distribution_drift"])
@@ -200,7 +205,9 @@ def _(rng):
     arrays = {"x": np.array([[2.0], [4.0], [6.0], [8.0]]), "gamma": np.array([2.0]), "beta": np.array([0.5]),
               "x4": np.array([[1.0, -3.0], [2.0, 0.0], [3.0, 3.0], [6.0, 8.0]]),
               "g4": np.array([2.0, 2.0]), "b4": np.array([1.0, 1.0])}
-    return {"steps": [_bn_step("ex1"), _bn_step("ex2", "@x4", "@g4", "@b4")]}, arrays
+    arrays["xu"] = featured(rng, int(rng.integers(3, 8)), 1)
+    arrays["gu"], arrays["bu"] = params(rng, 1)
+    return {"steps": [_bn_step("ex1"), _bn_step("ex2", "@x4", "@g4", "@b4"), _bn_step("ex3", "@xu", "@gu", "@bu")]}, arrays
 
 
 @check("batchnorm_forward.features", "three features with their own statistics, gamma and beta",
@@ -287,7 +294,10 @@ def spatial(rng, n, c, h, w, dtype=F64):
 @check("spatial_batchnorm_forward.example", "a small (2, 2, 2, 2) batch of feature maps", ["spatial_batchnorm_forward"])
 def _(rng):
     x = np.arange(16, dtype=float).reshape(2, 2, 2, 2) ** 1.5
-    return {"steps": [_sbn_step("ex")]}, {"x": x, "gamma": np.array([1.0, 2.0]), "beta": np.array([0.0, -1.0])}
+    gu, bu = params(rng, 2)
+    arrays = {"x": x, "gamma": np.array([1.0, 2.0]), "beta": np.array([0.0, -1.0]), "xu": spatial(rng, 2, 2, 2, 2),
+              "gu": gu, "bu": bu}
+    return {"steps": [_sbn_step("ex"), _sbn_step("unseen", "@xu", "@gu", "@bu")]}, arrays
 
 
 @check("spatial_batchnorm_forward.single", "a single image (N = 1): still H * W values per channel",
@@ -326,12 +336,23 @@ def _(rng):
 # ------------------------------------------------------------- backward passes (chapter 3)
 
 
-def _backward_steps(fwd, bwd, record_fwd=True):
-    return [step("fwd", fwd, "@x", "@gamma", "@beta", save=["out", "cache"], record=["out"] if record_fwd else []),
-            step("bwd", bwd, "@dout", "$cache", save=["dx", "dgamma", "dbeta"], record=["dx", "dgamma", "dbeta"],
+def _backward_steps(fwd, bwd, suffix=""):
+    """forward, backward, and backward again with the same cache; arrays x, gamma, beta, dout, dout2 (+suffix)."""
+    x, g, b, d, d2 = (f"@{n}{suffix}" for n in ("x", "gamma", "beta", "dout", "dout2"))
+    cache = f"cache{suffix}"
+    return [step(f"fwd{suffix}", fwd, x, g, b, save=["out", cache], record=["out"]),
+            step(f"bwd{suffix}", bwd, d, f"${cache}", save=["dx", "dgamma", "dbeta"], record=["dx", "dgamma", "dbeta"],
                  watch=True, label=f"{bwd}(dout, cache)"),
-            step("again", bwd, "@dout2", "$cache", save=["dx", "dgamma", "dbeta"], record=["dx", "dgamma", "dbeta"],
-                 label=f"{bwd}(another dout, the same cache)")]
+            step(f"again{suffix}", bwd, d2, f"${cache}", save=["dx", "dgamma", "dbeta"],
+                 record=["dx", "dgamma", "dbeta"], label=f"{bwd}(another dout, the same cache)")]
+
+
+def _unseen_backward(rng, shape):
+    """Inputs for a second, unseen backward case (keys suffixed "_u")."""
+    x = featured(rng, *shape) if len(shape) == 2 else spatial(rng, *shape)
+    gamma, beta = params(rng, shape[1])
+    return {"x_u": x, "gamma_u": gamma, "beta_u": beta, "dout_u": rng.normal(size=shape),
+            "dout2_u": rng.normal(size=shape)}
 
 
 @check("batchnorm_backward.example", "gradients on a small batch (4, 3)", ["batchnorm_backward", "batchnorm_forward"])
@@ -340,7 +361,9 @@ def _(rng):
     arrays = {"x": x, "gamma": np.array([1.0, 2.0, -0.5]), "beta": np.array([0.0, 1.0, 0.5]),
               "dout": np.array([[1.0, -1.0, 0.5], [0.0, 2.0, 1.0], [-1.0, 0.5, 0.0], [0.5, 0.0, -2.0]])}
     arrays["dout2"] = arrays["dout"][::-1].copy()
-    return {"steps": _backward_steps("batchnorm_forward", "batchnorm_backward")}, arrays
+    arrays.update(_unseen_backward(rng, (int(rng.integers(3, 9)), 3)))
+    steps = _backward_steps("batchnorm_forward", "batchnorm_backward")
+    return {"steps": steps + _backward_steps("batchnorm_forward", "batchnorm_backward", "_u")}, arrays
 
 
 @check("batchnorm_backward.repeat", "the same cache used twice gives the same gradients",
@@ -385,8 +408,9 @@ def _(rng):
     r = np.random.default_rng(4)  # the visible test's inputs
     x, dout = r.normal(size=(2, 3, 2, 2)) * 2 + 1, r.normal(size=(2, 3, 2, 2))
     arrays = {"x": x, "dout": dout, "dout2": dout * 2, "gamma": np.array([1.0, -0.5, 2.0]),
-              "beta": np.array([0.1, 0.2, 0.3])}
-    return {"steps": _backward_steps("spatial_batchnorm_forward", "spatial_batchnorm_backward")}, arrays
+              "beta": np.array([0.1, 0.2, 0.3]), **_unseen_backward(rng, (2, 3, 2, 3))}
+    fwd, bwd = "spatial_batchnorm_forward", "spatial_batchnorm_backward"
+    return {"steps": _backward_steps(fwd, bwd) + _backward_steps(fwd, bwd, "_u")}, arrays
 
 
 @check("spatial_batchnorm_backward.sums", "larger maps, whose per-channel gradient sums to zero",
@@ -437,8 +461,11 @@ def _(rng):
 def _(rng):
     steps = [step("new", "BatchNorm1d", 2, save="bn"),
              step("t", "$bn.__call__", "@x", save="y", record=["y"], watch=True, label="bn(x) on one training batch"),
-             attrs("s", "$bn", *STATE, label="bn's running statistics after one batch")]
-    return {"steps": steps}, {"x": np.array([[1.0, 2.0], [3.0, 6.0]])}
+             attrs("s", "$bn", *STATE, label="bn's running statistics after one batch"),
+             step("new2", "BatchNorm1d", 3, save="bn2"),
+             step("u", "$bn2.__call__", "@u", save="y", record=["y"], label="bn(x) on another training batch of two"),
+             attrs("su", "$bn2", *STATE, label="bn's running statistics after that batch")]
+    return {"steps": steps}, {"x": np.array([[1.0, 2.0], [3.0, 6.0]]), "u": featured(rng, 2, 3, offset=5)}
 
 
 @check("BatchNorm1d.train", "training batches of different sizes: outputs and running statistics",
@@ -454,8 +481,11 @@ def _(rng):
     steps = [step("new", "BatchNorm1d", 1, save="bn", momentum=None),
              step("t1", "$bn.__call__", "@x1", save="y", record=["y"]),
              step("t2", "$bn.__call__", "@x2", save="y", record=["y"]),
-             attrs("s", "$bn", *STATE, label="bn's running statistics after two batches with momentum=None")]
-    return {"steps": steps}, {"x1": np.array([[0.0], [2.0]]), "x2": np.array([[4.0], [6.0], [8.0]])}
+             attrs("s", "$bn", *STATE, label="bn's running statistics after two batches with momentum=None"),
+             step("t3", "$bn.__call__", "@x3", save="y", record=["y"], label="a third batch"),
+             attrs("s3", "$bn", *STATE, label="bn's running statistics after a third batch")]
+    arrays = {"x1": np.array([[0.0], [2.0]]), "x2": np.array([[4.0], [6.0], [8.0]]), "x3": featured(rng, 5, 1, offset=5)}
+    return {"steps": steps}, arrays
 
 
 @check("BatchNorm1d.momentum_none", "momentum=None: a cumulative average of the batch statistics", ["BatchNorm1d"])
@@ -492,8 +522,11 @@ def _(rng):
              step("e", "$bn.__call__", "@x1", save="y", record=["y"], label="bn(x) in evaluation mode"),
              attrs("s", "$bn", *STATE, label="bn's running statistics after an evaluation-mode call"),
              step("train", "$bn.train", save="r2"), same("self2", "$r2", "$bn", "bn.train() returns the module itself"),
-             attrs("m2", "$bn", "training", label="bn.training after bn.train()")]
-    return {"steps": steps}, {"x": np.array([[1.0, 2.0], [3.0, 6.0]]), "x1": np.array([[2.0, 4.0]])}
+             attrs("m2", "$bn", "training", label="bn.training after bn.train()"),
+             step("eval2", "$bn.eval", save="r3"),
+             step("u", "$bn.__call__", "@u", save="y", record=["y"], label="bn(x) in evaluation mode, another batch")]
+    return {"steps": steps}, {"x": np.array([[1.0, 2.0], [3.0, 6.0]]), "x1": np.array([[2.0, 4.0]]),
+                              "u": featured(rng, 3, 2, offset=5)}
 
 
 @check("BatchNorm1d.batch_of_one", "training on one sample raises ValueError and changes nothing",
@@ -537,7 +570,10 @@ def _(rng):
     arrays = {"W": np.array([[1.0, -2.0], [0.5, 1.0], [0.0, 3.0]]), "b": np.array([0.5, -1.0]),
               "gamma": np.array([2.0, 0.5]), "beta": np.array([0.1, 0.2]), "mean": np.array([1.0, -2.0]),
               "var": np.array([4.0, 0.25])}
-    return {"steps": [_fold_step("ex")]}, arrays
+    unseen = {f"{k}_u": v for k, v in _fold_arrays(rng, 3, 2).items()}
+    steps = [_fold_step("ex"), step("unseen", "fold_batchnorm", *[f"@{k}_u" for k in ("W", "b", "gamma", "beta", "mean", "var")],
+                                    save=["W_f", "b_f"], record=["W_f", "b_f"])]
+    return {"steps": steps}, {**arrays, **unseen}
 
 
 @check("fold_batchnorm.tiny", "a feature whose running variance is below eps", ["fold_batchnorm"])
@@ -565,7 +601,8 @@ def _ln_step(sid, x="@x", g="@gamma", b="@beta", label=None, **kw):
 def _(rng):
     arrays = {"x": np.array([[1.0, 2.0, 3.0, 6.0], [10.0, 0.0, -10.0, 4.0]]), "gamma": np.array([1.0, 2.0, 1.0, 0.5]),
               "beta": np.array([0.0, 0.0, 1.0, -1.0])}
-    return {"steps": [_ln_step("ex")]}, arrays
+    arrays["xu"] = featured(rng, 3, 4)
+    return {"steps": [_ln_step("ex"), _ln_step("unseen", "@xu")]}, arrays
 
 
 @check("layernorm_forward.independent", "one sample alone gives the same output as inside its batch",
@@ -621,8 +658,10 @@ def _gn_step(sid, x="@x", g="@gamma", b="@beta", groups=2, label=None, **kw):
 @check("groupnorm_forward.example", "two groups of two channels; one sample alone", ["groupnorm_forward"])
 def _(rng):
     x = np.random.default_rng(6).normal(size=(2, 4, 3, 3)) * 2 + 5  # the visible test's input
-    arrays = {"x": x, "x1": x[:1].copy(), "gamma": np.ones(4), "beta": np.zeros(4)}
-    return {"steps": [_gn_step("two"), _gn_step("one", "@x1")]}, arrays
+    gu, bu = params(rng, 4)
+    arrays = {"x": x, "x1": x[:1].copy(), "gamma": np.ones(4), "beta": np.zeros(4), "xu": spatial(rng, 2, 4, 3, 2),
+              "gu": gu, "bu": bu}
+    return {"steps": [_gn_step("two"), _gn_step("one", "@x1"), _gn_step("unseen", "@xu", "@gu", "@bu")]}, arrays
 
 
 @check("groupnorm_forward.groups", "one group, one group per channel, and a num_groups that does not divide C",
@@ -654,8 +693,9 @@ def _(rng):
 def _(rng):
     r = np.random.default_rng(7)  # the visible test's inputs
     x, W, b = r.normal(size=(6, 4)), r.normal(size=(4, 3)), r.normal(size=3)
-    arrays = {"x": x, "W": W, "b": b, "gamma": np.array([1.0, 2.0, 0.5]), "beta": np.array([0.0, -0.5, 0.5])}
-    return {"steps": _sandwich_steps()[:1]}, arrays
+    arrays = {"x": x, "W": W, "b": b, "gamma": np.array([1.0, 2.0, 0.5]), "beta": np.array([0.0, -0.5, 0.5]),
+              **_unseen_sandwich(rng)}
+    return {"steps": _sandwich_steps()[:1] + _sandwich_steps("_u")[:1]}, arrays
 
 
 @check("affine_bn_relu.shapes", "every gradient's shape on a batch of 9",
@@ -673,15 +713,24 @@ def _(rng):
     r = np.random.default_rng(7)  # the visible test's inputs
     x, W, b = r.normal(size=(6, 4)), r.normal(size=(4, 3)), r.normal(size=3)
     arrays = {"x": x, "W": W, "b": b, "gamma": np.array([1.0, 2.0, 0.5]), "beta": np.array([0.0, -0.5, 0.5]),
-              "dout": r.normal(size=(6, 3))}
-    return {"steps": _sandwich_steps()}, arrays
+              "dout": r.normal(size=(6, 3)), **_unseen_sandwich(rng)}
+    return {"steps": _sandwich_steps() + _sandwich_steps("_u")}, arrays
 
 
-def _sandwich_steps():
-    return [step("fwd", "affine_bn_relu_forward", "@x", "@W", "@b", "@gamma", "@beta", save=["out", "cache"],
+def _sandwich_steps(suffix=""):
+    x, W, b, g, be, d = (f"@{n}{suffix}" for n in ("x", "W", "b", "gamma", "beta", "dout"))
+    return [step(f"fwd{suffix}", "affine_bn_relu_forward", x, W, b, g, be, save=["out", f"cache{suffix}"],
                  record=["out"], watch=True),
-            step("bwd", "affine_bn_relu_backward", "@dout", "$cache", save=["dx", "dW", "db", "dgamma", "dbeta"],
-                 record=["dx", "dW", "db", "dgamma", "dbeta"], watch=True, label="affine_bn_relu_backward(dout, cache)")]
+            step(f"bwd{suffix}", "affine_bn_relu_backward", d, f"$cache{suffix}",
+                 save=["dx", "dW", "db", "dgamma", "dbeta"], record=["dx", "dW", "db", "dgamma", "dbeta"], watch=True,
+                 label="affine_bn_relu_backward(dout, cache)")]
+
+
+def _unseen_sandwich(rng):
+    n, d_in, d_out = sizes(rng, 3, 9, 3)
+    gamma, beta = params(rng, d_out)
+    return {"x_u": rng.normal(size=(n, d_in)), "W_u": rng.normal(size=(d_in, d_out)), "b_u": rng.normal(size=d_out),
+            "gamma_u": gamma, "beta_u": beta, "dout_u": rng.normal(size=(n, d_out))}
 
 
 @check("affine_bn_relu.random", "forward and backward of affine -> batch norm -> ReLU",

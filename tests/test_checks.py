@@ -117,3 +117,18 @@ def test_visible_tests_use_only_numpy_and_the_notebook(assignment):
         imports = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imports |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert imports <= {"numpy", "re", "sklearn"}, (assignment, imports)
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_every_test_cell_asks_about_inputs_the_student_never_saw(assignment):
+    """Hard-coding the visible examples (or faking their answers) cannot pass a test cell."""
+    for grade_id, names in graded_cells(assignment):
+        def inputs(secret):
+            return [checks.build(n, secret)[2] for n in names]
+        first, second = inputs(1), inputs(2)
+        if not any(first):  # only attributes of a new object (BatchNorm1d.init): nothing to hard-code
+            continue
+        differs = any(not np.array_equal(a[k], b[k]) for a, b in zip(first, second) for k in a if k in b
+                      and np.shape(a[k]) == np.shape(b[k])) or any(
+            np.shape(a[k]) != np.shape(b[k]) for a, b in zip(first, second) for k in a if k in b)
+        assert differs, f"{grade_id} only uses fixed inputs"
