@@ -27,7 +27,8 @@ CONFIG = '''\
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "{course_id}"
-c.CourseDirectory.db_url = "sqlite:///{db}"
+# The gradebook is gradebook.db in the directory nbgrader runs from: run nbgrader commands
+# from this folder (then the course directory can be moved or copied freely).
 
 # Plain `nbgrader autograde`: the hidden tests import `autograder` and `solutions` in the
 # student's kernel, so grade in the environment where this course is installed.
@@ -62,7 +63,7 @@ def init(course_dir, *, assignments=None, log=print) -> Path:
 
     config = root / "nbgrader_config.py"
     if not config.exists():
-        config.write_text(CONFIG.format(course_id=COURSE_ID, db=(root / "gradebook.db").as_posix()))
+        config.write_text(CONFIG.format(course_id=COURSE_ID))
         log(f"wrote {config}")
     settings = root / SETTINGS
     if not settings.exists():

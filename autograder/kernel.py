@@ -62,7 +62,7 @@ class CappedClient(NotebookClient):
         super().__init__(nb, **kwargs)
         self.cell_output_bytes, self.total_output_bytes = cell_output_bytes, total_output_bytes
         self.total = self.cell = 0
-        self.truncated = self._noted = False
+        self.truncated = self._noted = self.probing = False
 
     def start_cell(self):
         self.cell = 0
@@ -73,6 +73,13 @@ class CappedClient(NotebookClient):
         return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
+        if self.probing:
+            # A probe's own result is all we keep: what the student's functions print is dropped,
+            # and none of it counts against the student's output allowance.
+            content = msg.get("content", {})
+            if msg["msg_type"] == "error" or PROBE_MIME in content.get("data", {}):
+                return super().output(outs, msg, display_id, cell_index)
+            return None
         content = msg.get("content", {})
         size = len(json.dumps(content.get("data", content.get("text", "")), default=str))
         self.cell += size
@@ -193,7 +200,12 @@ class StudentKernel:
 
     def probe(self, script: dict, arrays: dict, timeout: float) -> tuple[dict | None, str]:
         """Run a probe script against the student's namespace: (recording, "") or (None, why not)."""
-        run = self.run(probe_code(script, arrays), timeout)
+        self.client.probing = True
+        try:
+            run = self.run(probe_code(script, arrays), timeout)
+        finally:
+            if self.client is not None:
+                self.client.probing = False
         if run.status in ("timeout", "dead"):
             return None, run.status
         for out in run.outputs:

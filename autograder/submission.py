@@ -12,6 +12,7 @@ warnings become the flags.
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from dataclasses import dataclass, field
@@ -109,11 +110,13 @@ def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, re
     log.addHandler(collect)
     resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student, "db_url": db_url}}
     flags = _edited_cells(nb, release) if release is not None else []
+    if release is not None:
+        flags += _put_back_deleted(nb, release)
     converted = nb.metadata.get("autograder", {}).get("converted_from")
     if converted is not None:
         flags.append(f"converted from nbformat {converted} to 4")
     try:
-        for pp in (ClearOutput(log=log), DeduplicateIds(log=log), OverwriteKernelspec(log=log),
+        for pp in (ClearOutput(log=log), DeduplicateIds(log=log), _DropEmptyMetadata(), OverwriteKernelspec(log=log),
                    OverwriteCells(log=log, add_missing_cells=True), CheckCellMetadata(log=log)):
             nb, resources = pp.preprocess(nb, resources)
     except Exception as exc:  # noqa: BLE001 - corrupted nbgrader metadata and the like
@@ -123,6 +126,42 @@ def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, re
         log.removeHandler(collect)
     flags += [_explain(m) for m in collect.messages if release is None or "'checksum'" not in m]
     return Restored(nb, list(dict.fromkeys(f for f in flags if f)))
+
+
+class _DropEmptyMetadata:
+    """DeduplicateIds empties the nbgrader metadata of duplicates; nbgrader 0.9.6's
+    OverwriteCells(add_missing_cells=True) then fails on the empty dict, so remove it."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader") == {}:
+                del cell.metadata["nbgrader"]
+        return nb, resources
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _put_back_deleted(nb, release) -> list[str]:
+    """Re-insert released cells the student deleted (answers come back blank), in their place.
+
+    nbgrader restores deleted test cells only, and fails when the cell before one of them
+    was deleted too; putting every graded or locked cell back first avoids both problems.
+    """
+    present = {_grade_id(c) for c in nb.cells} - {None}
+    flags, anchor = [], -1  # index in nb of the last released cell seen so far
+    for cell in release.cells:
+        gid = _grade_id(cell)
+        if gid is None:
+            continue
+        if gid in present:
+            anchor = next(i for i, c in enumerate(nb.cells) if _grade_id(c) == gid)
+            continue
+        anchor += 1
+        nb.cells.insert(anchor, nbformat.from_dict(copy.deepcopy(dict(cell))))
+        flags.append(f"cell {gid} was deleted; the released version was put back")
+    return flags
 
 
 def _edited_cells(nb, release) -> list[str]:

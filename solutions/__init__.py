@@ -18,6 +18,7 @@ from .batchnorm import (
 from .drift import distribution_drift
 from .fold import fold_batchnorm
 from .gradcheck import numerical_gradient, rel_error
+from .groupnorm import GNCache, groupnorm_forward
 from .layernorm import LNCache, layernorm_backward, layernorm_forward
 from .layers import affine_backward, affine_bn_relu_backward, affine_bn_relu_forward, affine_forward
 from .module import BatchNorm1d
@@ -26,6 +27,7 @@ from .stats import batch_stats
 __all__ = [
     "BNCache",
     "BatchNorm1d",
+    "GNCache",
     "LNCache",
     "affine_backward",
     "affine_bn_relu_backward",
@@ -36,6 +38,7 @@ __all__ = [
     "batchnorm_forward",
     "distribution_drift",
     "fold_batchnorm",
+    "groupnorm_forward",
     "layernorm_backward",
     "layernorm_forward",
     "numerical_gradient",
