@@ -1,0 +1,77 @@
+"""CI gates for every exercise, through real `nbgrader autograde` (and our grader, for agreement).
+
+For each assignment: the instructor's solution scores full marks; the untouched student
+notebook runs to its end and scores 0; and for each misconception that applies, a notebook
+that makes that mistake loses points and its feedback names the mistake.
+"""
+import html
+import shutil
+
+import nbformat
+import pytest
+
+from autograder.assignments import ASSIGNMENTS
+from autograder.cli import main
+from autograder.samples import applicable, with_misconception
+from factories import cell_scores, honest_nb, nbgrader, release, source, submit, totals
+
+CASES = [(a, m.key) for a in ASSIGNMENTS for m in applicable(a)]
+
+
+@pytest.fixture(scope="module")
+def courses(template_course, tmp_path_factory):
+    """Two identical courses with the same submissions: one graded by nbgrader, one by us."""
+    plain = shutil.copytree(template_course, tmp_path_factory.mktemp("gates") / "plain")
+    for a in ASSIGNMENTS:
+        submit(plain, "instructor", a, honest_nb(plain, a))
+        submit(plain, "untouched", a, release(plain, a))
+        for m in applicable(a):
+            submit(plain, f"wrong-{m.key}", a, with_misconception(release(plain, a), source(plain, a), m))
+    ours = shutil.copytree(plain, plain.parent / "ours")
+    for a in ASSIGNMENTS:
+        nbgrader(plain, "autograde", a)
+        nbgrader(plain, "generate_feedback", a)
+    assert main(["grade", str(ours), "--quiet"]) == 0
+    return plain, ours
+
+
+def max_score(course, assignment):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "batchnorm") as gb:
+        return gb.find_assignment(assignment).max_score
+
+
+def feedback(course, student, assignment):
+    return html.unescape((course / "feedback" / student / assignment / f"{assignment}.html").read_text())
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_instructor_solution_scores_full_marks(courses, assignment):
+    for course in courses:
+        assert totals(course)[("instructor", assignment)] == max_score(course, assignment) > 0
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_untouched_notebook_runs_to_the_end_and_scores_zero(courses, assignment):
+    plain, ours = courses
+    for course in courses:
+        assert totals(course)[("untouched", assignment)] == 0
+    nb = nbformat.read(plain / "autograded" / "untouched" / assignment / f"{assignment}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code), "nbgrader stopped before the last cell"
+
+
+@pytest.mark.parametrize("assignment, key", CASES)
+def test_each_misconception_loses_points_and_is_named(courses, assignment, key):
+    message = next(m.message for m in applicable(assignment) if m.key == key)
+    for course in courses:
+        student = f"wrong-{key}"
+        assert totals(course)[(student, assignment)] < max_score(course, assignment), (course.name, student)
+        assert message in feedback(course, student, assignment), (course.name, student)
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_our_grader_agrees_with_nbgrader_cell_by_cell(courses, assignment):
+    plain, ours = courses
+    assert cell_scores(ours, assignment) == cell_scores(plain, assignment)
