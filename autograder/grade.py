@@ -38,8 +38,17 @@ class Row:
     score: float | None = None
     """Points scored (None if a grader failure left it ungraded)."""
     max_score: float = 0.0
-    problems: list = field(default_factory=list)
-    """What was wrong with the submission, and what the grader did about it."""
+    notes: dict = field(default_factory=dict)
+    """notebook -> what was wrong with it, and what the grader did about it."""
+    grader_error: bool = False
+    """The grader failed on one of its notebooks (then it has no score)."""
+
+    def note(self, notebook: str, *texts: str) -> None:
+        self.notes.setdefault(notebook, []).extend(texts)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{nb}: {text}" for nb, texts in self.notes.items() for text in texts]
 
 
 @dataclass
@@ -102,7 +111,7 @@ def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None,
                 _record(writer, result, rows[(result.student, result.assignment)], report)
                 advance(f"{result.student}/{result.notebook}")
         for (student, assignment), row in rows.items():
-            if row.score is not None or not any(p.startswith("grader error") for p in row.problems):
+            if not row.grader_error:
                 row.score, row.max_score = writer.score(assignment, student)
             report.rows.append(row)
     finally:
@@ -151,19 +160,19 @@ def _timestamp(folder: Path):
 def _prepare(root, writer, student, assignment, notebook, secret, options, row) -> Job | Rejected:
     """Find, read and restore one notebook; a Job to run, or why it cannot be graded."""
     path, flags = locate(root / "submitted" / student / assignment, notebook)
-    row.problems += [f"{notebook}: {f}" for f in flags]
+    row.note(notebook, *flags)
     if path is None:
         return Rejected(flags[0])
     nb = read(path)
     if isinstance(nb, Rejected):
-        row.problems.append(f"{notebook}: {nb.reason}")
+        row.note(notebook, nb.reason)
         return nb
     restored = restore(nb, assignment=assignment, notebook=notebook, student=student, db_url=writer.url,
                        release=_release(root, assignment, notebook))
     if isinstance(restored, Rejected):
-        row.problems.append(f"{notebook}: {restored.reason}")
+        row.note(notebook, restored.reason)
         return restored
-    row.problems += [f"{notebook}: {f}" for f in restored.flags]
+    row.note(notebook, *restored.flags)
     return Job(student, assignment, notebook, nbformat.writes(restored.nb), secret, options)
 
 
@@ -215,17 +224,15 @@ def _record(writer: GradebookWriter, result: JobResult, row: Row, report: Report
     where = f"{result.student}/{result.assignment}/{result.notebook}"
     if result.error:
         report.grader_errors.append(f"{where}: {result.error.strip().splitlines()[-1]}")
-        row.problems.append(f"grader error on {result.notebook} (not graded; see the log)")
-        row.score = None
+        row.note(result.notebook, "grader error: not graded (see the log)")
+        row.grader_error = True
         print(f"grader error on {where}:\n{result.error}", file=sys.stderr)
         return
-    row.problems += [f"{result.notebook}: {p}" for p in result.problems]
+    row.note(result.notebook, *result.problems)
     report.timings.append(result.timings)
-    if not report.sandbox:
-        report.sandbox = result.sandbox
+    report.sandbox = report.sandbox or result.sandbox
     nb = nbformat.reads(result.executed, as_version=4)
-    _add_notes(nb, [p.split(": ", 1)[1] for p in row.problems if p.startswith(result.notebook + ": ")],
-               result.sandbox)
+    _add_notes(nb, row.notes.get(result.notebook, []))
     try:
         writer.save(result.assignment, result.student, result.notebook, nb)
     except Exception as exc:  # noqa: BLE001 - keep grading the others
@@ -246,11 +253,11 @@ def _write_rejected(root, writer, student, assignment, notebook, rejected: Rejec
         if is_test_cell(cell):
             cell.outputs = [nbformat.v4.new_output("error", ename="NotGraded", evalue=rejected.reason,
                                                    traceback=[f"Not graded: {rejected.reason}"])]
-    _add_notes(blank.nb, [f"This notebook could not be graded: {rejected.reason}. It scores 0."], "")
+    _add_notes(blank.nb, [f"This notebook could not be graded: {rejected.reason}. It scores 0."])
     writer.save(assignment, student, notebook, blank.nb)
 
 
-def _add_notes(nb, problems: list[str], sandbox: str) -> None:
+def _add_notes(nb, problems: list[str]) -> None:
     """A first cell telling the student what the grader found and did."""
     if not problems:
         return
