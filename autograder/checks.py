@@ -472,8 +472,9 @@ def _(rng):
        ["BatchNorm1d"])
 def _(rng):
     d, momentum = int(rng.integers(2, 6)), float(rng.choice([0.1, 0.3, 0.05]))
+    eps = float(rng.choice([1e-3, 1e-2]))  # the constructor's eps must reach the normalisation
     steps, arrays = _train_batches(rng, [2, int(rng.integers(10, 30)), 5, 3], d)
-    return {"steps": [step("new", "BatchNorm1d", d, save="bn", momentum=momentum)] + steps}, arrays
+    return {"steps": [step("new", "BatchNorm1d", d, save="bn", momentum=momentum, eps=eps)] + steps}, arrays
 
 
 @check("BatchNorm1d.cumulative", "momentum=None on two small batches", ["BatchNorm1d"])
@@ -681,6 +682,7 @@ def _(rng):
     gamma, beta = params(rng, c)
     arrays = {"x": spatial(rng, n, c, h, w), "gamma": gamma, "beta": beta}
     steps = [_gn_step("g2"), _gn_step("g1", groups=1), _gn_step("g4", groups=4),
+             _gn_step("eps", groups=2, eps=0.5, label="groupnorm_forward(x, gamma, beta, 2, eps=0.5)"),
              step("bad", "groupnorm_forward", "@x", "@gamma", "@beta", 3, expect=BAD_INPUT, mentions="num_groups",
                   label="groupnorm_forward with 4 channels and num_groups=3")]
     return {"steps": steps}, arrays

@@ -80,24 +80,11 @@ class Page:
 
     @property
     def is_chapter(self) -> bool:
-        """A lesson or an exercise: a page under chapters/, which readers can launch."""
-        return self.docname.startswith("chapters/")
-
-    @property
-    def is_executable(self) -> bool:
-        """A notebook (.ipynb, or MyST Markdown with a kernelspec): gets launch buttons."""
-        if self.source.suffix == ".ipynb":
-            return True
-        return bool(front_matter(self.source).get("kernelspec"))
+        """A page in a chapter's folder (chapters/NN-name/...): a lesson or its exercise."""
+        return re.fullmatch(r"chapters/[^/]+/[^/]+", self.docname) is not None
 
     def __str__(self) -> str:  # used in test ids and messages
         return self.html
-
-
-def front_matter(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
-    return (yaml.safe_load(match.group(1)) or {}) if match else {}
 
 
 def toc_pages(repo: Path = REPO) -> list[Page]:
@@ -257,15 +244,23 @@ async () => {
     if (el.classList.length) s += '.' + Array.from(el.classList).slice(0, 3).join('.');
     return s;
   };
-  // Elements that stick out to the right of the viewport, outermost first.
+  // When the page is wider than the viewport: which elements stick out (outermost first,
+  // skipping those inside a scrolling box such as a code cell, which scroll on their own).
   const vw = document.documentElement.clientWidth;
   const overflowing = [];
-  for (const el of article.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.width && r.right > vw + %(tol)d && !overflowing.some(o => o.el.contains(el))) {
-      overflowing.push({el, right: Math.round(r.right), text: (el.innerText || '').trim().slice(0, 60)});
+  if (document.documentElement.scrollWidth > vw + %(tol)d || article.scrollWidth > article.clientWidth + %(tol)d) {
+    const scrolls = (el) => { for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
+    for (const el of article.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > vw + %(tol)d && !overflowing.some(o => o.el.contains(el)) && !scrolls(el)) {
+        overflowing.push({el, right: Math.round(r.right), text: (el.innerText || '').trim().slice(0, 60)});
+        if (overflowing.length >= 5) break;
+      }
     }
   }
+  const headingText = (h) => { const c = h.cloneNode(true); c.querySelectorAll('.headerlink').forEach(e => e.remove());
+                               return c.textContent.trim().slice(0, 80); };
   return {
     title: document.title,
     mathjax,
@@ -292,8 +287,8 @@ async () => {
     })),
     links: Array.from(document.querySelectorAll('a[href]')).map(a => ({href: a.getAttribute('href'), url: a.href})),
     headings: Array.from(article.querySelectorAll('h1, h2, h3, h4, h5, h6'))
-      .filter(visible).map(h => ({level: +h.tagName[1], text: h.textContent.trim().slice(0, 80)})),
-    visible_h1: Array.from(document.querySelectorAll('h1')).filter(visible).map(h => h.textContent.trim().slice(0, 80)),
+      .filter(visible).map(h => ({level: +h.tagName[1], text: headingText(h)})),
+    visible_h1: Array.from(document.querySelectorAll('h1')).filter(visible).map(headingText),
     launch_links: Array.from(document.querySelectorAll('.dropdown-launch-buttons a')).map(a => ({text: a.textContent.trim(), url: a.href})),
     download_links: Array.from(document.querySelectorAll('.dropdown-download-buttons a')).map(a => ({text: a.textContent.trim(), href: a.getAttribute('href'), url: a.href})),
     viewport_width: vw,
@@ -301,7 +296,7 @@ async () => {
     article_scroll_width: article.scrollWidth,
     article_client_width: article.clientWidth,
     article_right: Math.round(article.getBoundingClientRect().right),
-    overflowing: overflowing.slice(0, 5).map(o => `${describe(o.el)} reaches x=${o.right} (${JSON.stringify(o.text)})`),
+    overflowing: overflowing.map(o => `${describe(o.el)} reaches x=${o.right} (${JSON.stringify(o.text)})`),
   };
 }
 """.replace("%(tol)d", str(SCROLL_TOLERANCE))
