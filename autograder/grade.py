@@ -69,14 +69,17 @@ class Report:
 
 def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None, force=False,
           options: GradeOptions = GradeOptions(), progress=True, console=None) -> Report:
-    """Grade everything under ``course_dir/submitted`` (filtered by assignment and student)."""
+    """Grade everything under ``course_dir/submitted`` (filtered by assignment and student).
+
+    jobs: worker processes (default: all cores); scheduler: a Dask scheduler address instead.
+    """
     from rich.console import Console
 
     console = console or Console(stderr=True)
     root = Path(course_dir).expanduser().resolve()
     if not (root / "gradebook.db").exists():
         raise CourseError(f"{root} is not a course directory (no gradebook.db): run `python -m autograder init {root}`")
-    report = Report()
+    report, jobs_count = Report(), jobs
     writer = GradebookWriter(root)
     try:
         known = writer.assignments()
@@ -90,24 +93,31 @@ def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None,
         if scheduler is None:
             report.sandbox = _describe(sandbox_for(options))
             _warn_if_weak(sandbox_for(options), console)
-        pairs = _discover(root, known, set(assignments), set(students), report, console)
-        todo, rows = [], {}
+        pairs = _discover(root, known, set(assignments), set(students), console)
+        rows = {}
         for student, assignment in pairs:
             if not force and _already_graded(root, student, assignment, known[assignment]):
                 report.skipped.append((student, assignment))
-                continue
-            row = rows[(student, assignment)] = Row(student, assignment)
-            writer.open_submission(assignment, student, _timestamp(root / "submitted" / student / assignment))
-            for notebook in known[assignment]:
-                prepared = _prepare(root, writer, student, assignment, notebook, secret, options, row)
-                if isinstance(prepared, Job):
-                    todo.append(prepared)
-                else:
-                    _write_rejected(root, writer, student, assignment, notebook, prepared, row)
+            else:
+                rows[(student, assignment)] = Row(student, assignment)
         if report.skipped:
             console.print(f"{len(report.skipped)} submission(s) already graded, skipped (use --force to regrade)")
-        with _progress(progress, console, len(todo)) as advance:
-            for result in _execute(todo, jobs, scheduler):
+
+        def jobs():
+            """Prepare notebooks one by one, so workers start on the first while the rest are read."""
+            for (student, assignment), row in rows.items():
+                writer.open_submission(assignment, student, _timestamp(root / "submitted" / student / assignment))
+                for notebook in known[assignment]:
+                    prepared = _prepare(root, writer, student, assignment, notebook, secret, options, row)
+                    if isinstance(prepared, Job):
+                        yield prepared
+                    else:
+                        _write_rejected(root, writer, student, assignment, notebook, prepared, row)
+                        advance(f"{student}/{notebook} (not graded)")
+
+        total = sum(len(known[a]) for _, a in rows)
+        with _progress(progress, console, total) as advance:
+            for result in _execute(jobs(), jobs_count, scheduler):
                 _record(writer, result, rows[(result.student, result.assignment)], report)
                 advance(f"{result.student}/{result.notebook}")
         for (student, assignment), row in rows.items():
@@ -123,7 +133,7 @@ def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None,
 # ---------------------------------------------------------------------- discovery
 
 
-def _discover(root, known, assignments, students, report, console):
+def _discover(root, known, assignments, students, console):
     submitted = root / "submitted"
     pairs = []
     if not submitted.is_dir():
@@ -186,10 +196,11 @@ def _release(root: Path, assignment: str, notebook: str):
 # ---------------------------------------------------------------------- execution
 
 
-def _execute(jobs: list[Job], workers: int | None, scheduler: str | None):
-    """Results of `run_job` over `jobs`, in completion order (local processes or Dask)."""
-    if not jobs:
-        return
+def _execute(jobs, workers: int | None, scheduler: str | None):
+    """Results of `run_job` over the `jobs` iterable, in completion order (local processes or Dask).
+
+    Jobs are submitted as the iterable yields them, so workers start before all are prepared.
+    """
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -199,10 +210,9 @@ def _execute(jobs: list[Job], workers: int | None, scheduler: str | None):
             for future in dask_completed(futures):
                 yield _result(future, futures[future])
         return
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    workers = workers or os.cpu_count() or 1
     if workers == 1:
-        for job in jobs:
-            yield run_job(job)
+        yield from map(run_job, jobs)
         return
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(run_job, job): job for job in jobs}
