@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,17 @@ def test_limits_only_mode_still_limits_memory():
     with StudentKernel(sb) as k:
         run = k.run("import numpy as np\nx = np.ones(400_000_000)", 20)
         assert run.status == "error"
+
+
+def test_installed_reference_would_be_hidden_too():
+    """Where `solutions` sits inside a bound directory (a regular install), it is masked."""
+    import autograder
+    import solutions
+    from autograder.sandbox import bubblewrap_args, hidden_dirs
+
+    parent = os.path.dirname(os.path.dirname(os.path.realpath(solutions.__file__)))
+    hidden = hidden_dirs([parent])
+    assert os.path.dirname(os.path.realpath(solutions.__file__)) in hidden
+    assert os.path.dirname(os.path.realpath(autograder.__file__)) in hidden
+    args = bubblewrap_args(Limits(), Path("/tmp/conn"))
+    assert "--unshare-all" in args and "--clearenv" in args and ["--cap-drop", "ALL"] == args[args.index("--cap-drop"):][:2]
