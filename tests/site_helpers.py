@@ -76,15 +76,12 @@ class Page:
 
     @property
     def is_exercise(self) -> bool:
-        return fnmatch.fnmatch(self.source.relative_to(REPO).as_posix(), EXERCISE_GLOB)
+        return fnmatch.fnmatch(self.docname + self.source.suffix, EXERCISE_GLOB)
 
     @property
     def is_chapter(self) -> bool:
         """A page in a chapter's folder (chapters/NN-name/...): a lesson or its exercise."""
         return re.fullmatch(r"chapters/[^/]+/[^/]+", self.docname) is not None
-
-    def __str__(self) -> str:  # used in test ids and messages
-        return self.html
 
 
 def toc_pages(repo: Path = REPO) -> list[Page]:
@@ -95,7 +92,7 @@ def toc_pages(repo: Path = REPO) -> list[Page]:
     for docname in parse_toc_yaml(repo / "_toc.yml"):
         sources = [repo / f"{docname}{ext}" for ext in (".md", ".ipynb", ".rst")]
         existing = [s for s in sources if s.exists()]
-        # A missing source is reported by the build (and by test_built_pages_match_toc).
+        # A missing source is reported by the build (and by test_every_toc_page_is_built_and_nothing_else).
         pages.append(Page(docname, existing[0] if existing else sources[0]))
     return pages
 
@@ -222,6 +219,7 @@ async () => {
   const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
   const mathNodes = Array.from(document.querySelectorAll('.math'));
   let mathjax = 'not needed';
+  const badMath = [];
   if (mathNodes.length) {
     const t0 = Date.now();
     while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && Date.now() - t0 < 15000) {
@@ -230,6 +228,12 @@ async () => {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
       await MathJax.startup.promise;
       mathjax = 'done';
+      // TeX that MathJax could not read: an error node, or an unknown macro (which its
+      // noundefined extension prints as red text instead of failing).
+      for (const item of MathJax.startup.document.math) {
+        const mml = MathJax.startup.toMML(item.root);
+        if (/<merror|<mtext mathcolor="red">\\/.test(mml)) badMath.push(item.math.slice(0, 80));
+      }
     } else {
       mathjax = 'MathJax never started';
     }
@@ -271,6 +275,7 @@ async () => {
       error_text: el.querySelector('mjx-merror') ? el.querySelector('mjx-merror').textContent.slice(0, 80) : '',
     })),
     mjx_containers: document.querySelectorAll('mjx-container').length,
+    bad_math: badMath,
     article_text_outside_code: (() => {
       const clone = article.cloneNode(true);
       clone.querySelectorAll('pre, code, .math, mjx-container, script, style, .cell_output').forEach(e => e.remove());
@@ -347,11 +352,12 @@ def visit(browser, base_url: str, page_path: str, viewport: str, screenshot: Pat
         if response is None or response.status != 200:
             report.failed_requests.append(f"document {page_path}: HTTP {response and response.status}")
         report.facts = page.evaluate(COLLECT_JS)
-        page.wait_for_load_state("networkidle", timeout=15_000)
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
             report.screenshot = screenshot
+        # Late requests (a script loading another) are recorded too: close only when quiet.
+        page.wait_for_load_state("networkidle", timeout=15_000)
     finally:
         context.close()
     return report
