@@ -62,7 +62,7 @@ class CappedClient(NotebookClient):
         super().__init__(nb, **kwargs)
         self.cell_output_bytes, self.total_output_bytes = cell_output_bytes, total_output_bytes
         self.total = self.cell = 0
-        self.truncated = self._noted = self.probing = False
+        self.truncated = self._noted = self.probing = self.timed_out = False
 
     def start_cell(self):
         self.cell = 0
@@ -73,14 +73,13 @@ class CappedClient(NotebookClient):
         return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
         if self.probing:
             # A probe's own result is all we keep: what the student's functions print is dropped,
             # and none of it counts against the student's output allowance.
-            content = msg.get("content", {})
             if msg["msg_type"] == "error" or PROBE_MIME in content.get("data", {}):
                 return super().output(outs, msg, display_id, cell_index)
             return None
-        content = msg.get("content", {})
         size = len(json.dumps(content.get("data", content.get("text", "")), default=str))
         self.cell += size
         self.total += size
