@@ -1,7 +1,6 @@
 """solutions.batchnorm: training-mode BN forward and backward, (N, D) and (N, C, H, W), vs PyTorch."""
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as F
 
 from solutions import (

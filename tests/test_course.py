@@ -1,5 +1,4 @@
 """autograder.course: `python -m autograder init` makes a course in which the plain nbgrader verbs work."""
-import io
 import json
 import zipfile
 
