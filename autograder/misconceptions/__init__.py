@@ -9,11 +9,18 @@ and whose public functions and classes are wrong in exactly one way. They serve 
 - CI gates: the tests paste each file into the instructor solution of every exercise that
   asks for one of its names, and require that real nbgrader autograding takes points away
   and that the feedback names the misconception.
+
+Files starting with "_" are correct bases shared by several misconceptions (a BatchNorm1d
+split into overridable steps, a forward pass for the backward mistakes). A misconception
+imports one (``from _batchnorm1d import _CorrectBatchNorm1d``) and the loader pastes the
+base's code in place of that line, so each misconception's `source` is still one
+self-contained module, and each file shows only its mistake.
 """
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +51,7 @@ def load_misconceptions() -> tuple[Misconception, ...]:
     for entry in sorted(Path(__file__).parent.iterdir()):
         if not entry.name.endswith(".py") or entry.name.startswith("_"):
             continue
-        source = entry.read_text()
+        source = compose(entry)
         tree = ast.parse(source)
         doc = ast.get_docstring(tree) or ""
         message = " ".join(doc.split("\n\n")[0].split())
@@ -55,3 +62,17 @@ def load_misconceptions() -> tuple[Misconception, ...]:
         targets = tuple(ns.get("TARGETS", names))
         found.append(Misconception(entry.name[:-3], message, source, names, targets, {n: ns[n] for n in names}))
     return tuple(found)
+
+
+_BASE_IMPORT = re.compile(r"^from (_\w+) import [\w, ]+$", re.M)
+
+
+def compose(path: Path) -> str:
+    """The file's source with each ``from _base import ...`` line replaced by that base's code."""
+    def base(match):
+        code = (path.parent / f"{match.group(1)}.py").read_text()
+        tree = ast.parse(code)
+        skip = tree.body[0].end_lineno if ast.get_docstring(tree) else 0  # the base's own docstring
+        return "\n".join(code.splitlines()[skip:]).strip("\n")
+
+    return _BASE_IMPORT.sub(base, path.read_text())

@@ -1,14 +1,9 @@
 """Your backward pass treats the batch mean and variance as constants (dx = dout * gamma / sqrt(var + eps)). They are computed from x, so the gradient must also flow through them: dx = gamma / sqrt(var + eps) * (dout - mean(dout) - x_hat * mean(dout * x_hat)), means over the batch.
 """
 import numpy as np
+from _batchnorm import batchnorm_forward
 
 TARGETS = ("batchnorm_backward", "spatial_batchnorm_backward")
-
-
-def batchnorm_forward(x, gamma, beta, eps=1e-5):
-    mean, var = x.mean(axis=0), x.var(axis=0)
-    xhat = (x - mean) / np.sqrt(var + eps)
-    return gamma * xhat + beta, (xhat, gamma, var, eps)
 
 
 def batchnorm_backward(dout, cache):

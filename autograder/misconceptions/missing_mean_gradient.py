@@ -1,14 +1,9 @@
 """Your backward pass follows the gradient through the variance but not through the mean: dx lacks the - mean(dout) term. Both batch statistics depend on x; per feature, the gradient dx must sum to zero.
 """
 import numpy as np
+from _batchnorm import batchnorm_forward
 
 TARGETS = ("batchnorm_backward",)
-
-
-def batchnorm_forward(x, gamma, beta, eps=1e-5):
-    mean, var = x.mean(axis=0), x.var(axis=0)
-    xhat = (x - mean) / np.sqrt(var + eps)
-    return gamma * xhat + beta, (xhat, gamma, var, eps)
 
 
 def batchnorm_backward(dout, cache):

@@ -1,35 +1,13 @@
 """Your module changes its running statistics or num_batches_tracked before it rejects a batch of one. Check the batch size first, so a failed call leaves the module as it was.
 """
-import numpy as np
+from _batchnorm1d import _CorrectBatchNorm1d
 
 
-class BatchNorm1d:
-    def __init__(self, num_features, eps=1e-5, momentum=0.1):
-        self.gamma, self.beta = np.ones(num_features), np.zeros(num_features)
-        self.running_mean, self.running_var = np.zeros(num_features), np.ones(num_features)
-        self.num_batches_tracked, self.training = 0, True
-        self.eps, self.momentum = eps, momentum
+class BatchNorm1d(_CorrectBatchNorm1d):
+    def _check_batch(self, x):
+        return x.shape[0]  # checked only after the update, below
 
-    def train(self, mode=True):
-        self.training = mode
-        return self
-
-    def eval(self):
-        return self.train(False)
-
-    def forward(self, x):
-        if not self.training:
-            out = self.gamma * (x - self.running_mean) / np.sqrt(self.running_var + self.eps) + self.beta
-            return out.astype(np.result_type(x, np.float32))
-        n = x.shape[0]
-        mean, var = x.mean(axis=0), x.var(axis=0)
-        self.num_batches_tracked += 1
+    def _update(self, mean, var, n):
+        super()._update(mean, var, n)
         if n < 2:
             raise ValueError("x: expected more than 1 value per feature when training")
-        m = 1 / self.num_batches_tracked if self.momentum is None else self.momentum
-        self.running_mean = (1 - m) * self.running_mean + m * mean
-        self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
-        out = self.gamma * (x - mean) / np.sqrt(var + self.eps) + self.beta
-        return out.astype(np.result_type(x, np.float32))
-
-    __call__ = forward
