@@ -90,9 +90,12 @@ def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None,
         if secret is None:
             secret = secrets.randbits(31)
             console.print("[yellow]warning:[/] no autograder.json in the course: hidden inputs are random this run")
+        sandbox = None  # chosen here for local workers; each Dask worker detects its own
         if scheduler is None:
-            report.sandbox = _describe(sandbox_for(options))
-            _warn_if_weak(sandbox_for(options), console)
+            sandbox = sandbox_for(options)
+            report.sandbox = _describe(sandbox)
+            _warn_if_weak(sandbox, console)
+        release = functools.cache(lambda assignment, notebook: _read_release(root, assignment, notebook))
         pairs = _discover(root, known, set(assignments), set(students), console)
         rows = {}
         for student, assignment in pairs:
@@ -108,11 +111,11 @@ def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None,
             for (student, assignment), row in rows.items():
                 writer.open_submission(assignment, student, _timestamp(root / "submitted" / student / assignment))
                 for notebook in known[assignment]:
-                    prepared = _prepare(root, writer, student, assignment, notebook, secret, options, row)
-                    if isinstance(prepared, Job):
-                        yield prepared
+                    prepared = _prepare(root, writer, student, assignment, notebook, row, release(assignment, notebook))
+                    if isinstance(prepared, Rejected):
+                        _write_rejected(writer, student, assignment, notebook, prepared, release(assignment, notebook))
                     else:
-                        _write_rejected(root, writer, student, assignment, notebook, prepared, row)
+                        yield Job(student, assignment, notebook, nbformat.writes(prepared), secret, options, sandbox)
                         advance(f"{student}/{notebook} (not graded)")
 
         total = sum(len(known[a]) for _, a in rows)
@@ -167,8 +170,8 @@ def _timestamp(folder: Path):
         return None
 
 
-def _prepare(root, writer, student, assignment, notebook, secret, options, row) -> Job | Rejected:
-    """Find, read and restore one notebook; a Job to run, or why it cannot be graded."""
+def _prepare(root, writer, student, assignment, notebook, row, release) -> nbformat.NotebookNode | Rejected:
+    """Find, read and restore one notebook: the notebook to run, or why it cannot be graded."""
     path, flags = locate(root / "submitted" / student / assignment, notebook)
     row.note(notebook, *flags)
     if path is None:
@@ -178,16 +181,15 @@ def _prepare(root, writer, student, assignment, notebook, secret, options, row) 
         row.note(notebook, nb.reason)
         return nb
     restored = restore(nb, assignment=assignment, notebook=notebook, student=student, db_url=writer.url,
-                       release=_release(root, assignment, notebook))
+                       release=release)
     if isinstance(restored, Rejected):
         row.note(notebook, restored.reason)
         return restored
     row.note(notebook, *restored.flags)
-    return Job(student, assignment, notebook, nbformat.writes(restored.nb), secret, options)
+    return restored.nb
 
 
-@functools.lru_cache(maxsize=64)
-def _release(root: Path, assignment: str, notebook: str):
+def _read_release(root: Path, assignment: str, notebook: str):
     """The notebook students were given (release/), or None."""
     path = root / "release" / assignment / f"{notebook}.ipynb"
     return nbformat.read(path, as_version=4) if path.exists() else None
@@ -249,10 +251,9 @@ def _record(writer: GradebookWriter, result: JobResult, row: Row, report: Report
         report.grader_errors.append(f"{where}: writing the results failed: {exc!r}")
 
 
-def _write_rejected(root, writer, student, assignment, notebook, rejected: Rejected, row: Row) -> None:
+def _write_rejected(writer, student, assignment, notebook, rejected: Rejected, release) -> None:
     """Score 0 with the reason, and a feedback page built from the released notebook."""
     writer.zero(assignment, student, notebook)
-    release = _release(root, assignment, notebook)
     if release is None:
         return
     blank = restore(copy.deepcopy(release), assignment=assignment, notebook=notebook, student=student,

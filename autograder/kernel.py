@@ -7,6 +7,7 @@ probe results it returns are decoded without pickles (`autograder.probes.decode`
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -237,5 +238,6 @@ def probe_code(script: dict, arrays: dict) -> str:
                                   arrays=probes.encode(arrays), mime=PROBE_MIME)
 
 
+@functools.lru_cache(maxsize=1)
 def probes_source() -> str:
     return Path(probes.__file__).read_text()

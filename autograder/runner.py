@@ -55,6 +55,8 @@ class Job:
     secret: int
     """Seeds the checks' inputs (the course's secret)."""
     options: GradeOptions
+    sandbox: Sandbox | None = None
+    """The sandbox the driver already chose; None: detect it in the worker (e.g. on Dask)."""
 
 
 @dataclass
@@ -114,9 +116,13 @@ def check_names(source: str) -> list[str]:
 
 @functools.lru_cache(maxsize=512)
 def prepared(name: str, secret: int):
-    """(check, script, arrays, reference recording), computed once per worker."""
+    """(check, script, arrays, reference recording, misconception recordings), once per worker.
+
+    The last is a dict that `judge_check` fills as failures need it: what each misconception
+    answers does not depend on the student.
+    """
     chk, script, arrays = checks.build(name, secret)
-    return chk, script, arrays, probes.run(script, arrays, reference_namespace())
+    return chk, script, arrays, probes.run(script, arrays, reference_namespace()), {}
 
 
 class NotebookRun:
@@ -178,7 +184,7 @@ class NotebookRun:
 
     def ask(self, name: str) -> Verdict:
         """One check: probe the student's kernel, judge the recording here."""
-        chk, script, arrays, reference = prepared(name, self.job.secret)
+        chk, script, arrays, reference, wrong = prepared(name, self.job.secret)
         if self.broken or self.remaining() <= 0:
             self.broken = self.broken or f"the notebook exceeded its time limit ({self.opts.notebook_timeout:.0f} s)"
             return Verdict(name, False, message=f"{name} ({chk.about}) could not be checked: {self.broken}.")
@@ -189,7 +195,7 @@ class NotebookRun:
                 self.recover(why)
                 why = _what(why, self.opts.cell_timeout)
             return Verdict(name, False, message=f"{name} ({chk.about}) could not be checked: {why}.")
-        return judge_check(chk, script, arrays, recording, reference)
+        return judge_check(chk, script, arrays, recording, reference, wrong)
 
     def recover(self, status: str) -> None:
         """After a timeout or a death: keep the kernel if it answers, else restart and replay."""
@@ -216,7 +222,7 @@ def run_job(job: Job) -> JobResult:
     start = time.monotonic()
     kernel = None
     try:
-        sandbox = sandbox_for(job.options)
+        sandbox = job.sandbox or sandbox_for(job.options)
         result.sandbox = sandbox.mode + (f" ({sandbox.reason})" if sandbox.reason else "")
         nb = nbformat.reads(job.source, as_version=4)
         kernel = StudentKernel(sandbox, job.options.cell_output_kb * 1024, job.options.total_output_kb * 1024)

@@ -115,14 +115,9 @@ class Sandbox:
 
     def environment(self, workdir: Path) -> dict:
         """Environment of the kernel (bubblewrap clears and sets its own; see `bubblewrap_args`)."""
-        home = HOME if self.mode == "bubblewrap" else str(workdir)
-        env = {"HOME": home, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": f"{home}/.matplotlib",
-               "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter"}
-        if self.mode != "bubblewrap":
-            env["TMPDIR"] = str(workdir)
-        return env
+        if self.mode == "bubblewrap":
+            return kernel_environment(HOME)
+        return {**kernel_environment(str(workdir)), "TMPDIR": str(workdir)}
 
     def prepare_dir(self, path: Path) -> None:
         """Make a host directory the sandbox user may write to (it owns nothing else)."""
@@ -130,6 +125,14 @@ class Sandbox:
         if self.user is not None:
             os.chown(path, self.user, self.user)
         path.chmod(0o700)
+
+
+def kernel_environment(home: str) -> dict:
+    """The whole environment a student's kernel gets: nothing of the grader's leaks in."""
+    return {"HOME": home, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": f"{home}/.matplotlib",
+            "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter"}
 
 
 def python_dirs() -> list[str]:
@@ -172,8 +175,7 @@ def bubblewrap_args(limits: Limits, conn_dir: Path) -> list[str]:
         args += ["--tmpfs", path]  # an empty folder in place of the package
     conn = str(conn_dir)
     args += ["--bind", conn, conn, "--chdir", HOME, "--clearenv"]
-    env = Sandbox("bubblewrap", limits, None).environment(Path(HOME))
-    for key, value in env.items():
+    for key, value in kernel_environment(HOME).items():
         args += ["--setenv", key, value]
     return args
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,8 +178,6 @@ def _edited_cells(nb, release) -> list[str]:
 
 def _explain(message: str) -> str:
     """nbgrader's log line -> a sentence for the student."""
-    import re
-
     patterns = [
         (r"Attribute 'checksum' for cell (\S+) has changed", "cell {0} was edited; the original was restored"),
         (r"Attribute 'points' for cell (\S+) has changed", "the points of cell {0} were changed; restored"),

@@ -45,14 +45,20 @@ def reference_namespace() -> dict:
     return {name: getattr(solutions, name) for name in solutions.__all__}
 
 
-def judge_check(check, script, arrays, student, reference=None) -> Verdict:
-    """Verdict of `check` for the `student` recording (a dict of arrays from `probes.run`)."""
+def judge_check(check, script, arrays, student, reference=None, wrong=None) -> Verdict:
+    """Verdict of `check` for the `student` recording (a dict of arrays from `probes.run`).
+
+    reference: the reference's recording (computed if None). wrong: a dict caching each
+    misconception's recording for these same inputs, shared between students (or None).
+    """
     if reference is None:
         reference = probes.run(script, arrays, reference_namespace())
     problems = compare(script, reference, student, check.rtol, check.atol, strict=True)
     if not problems:
         return Verdict(check.name, True)
-    causes = [m for m in candidate_misconceptions(check) if _matches(m, check, script, arrays, reference, student)]
+    wrong = {} if wrong is None else wrong
+    causes = [m for m in candidate_misconceptions(check)
+              if _matches(m, check, script, reference, student, _recording(m, script, arrays, wrong))]
     lines = [f"{check.name} ({check.about}) failed:"] + [f"  - {p}" for p in problems[:6]]
     if len(problems) > 6:
         lines.append(f"  - ... and {len(problems) - 6} more differences")
@@ -65,9 +71,15 @@ def candidate_misconceptions(check) -> list[Misconception]:
     return [m for m in load_misconceptions() if set(m.targets) & set(check.names)]
 
 
-def _matches(m: Misconception, check, script, arrays, reference, student) -> bool:
-    """Does the student's recording match what misconception `m` would produce?"""
-    wrong = probes.run(script, arrays, {**reference_namespace(), **m.namespace})
+def _recording(m: Misconception, script, arrays, cache: dict) -> dict:
+    """What misconception `m` answers to the probe (cached by its key)."""
+    if m.key not in cache:
+        cache[m.key] = probes.run(script, arrays, {**reference_namespace(), **m.namespace})
+    return cache[m.key]
+
+
+def _matches(m: Misconception, check, script, reference, student, wrong) -> bool:
+    """Does the student's recording match `wrong`, what misconception `m` produces?"""
     # Only a difference in what is computed counts: every misconception also skips the
     # input validation that "expect" steps ask for, which says nothing about its mistake.
     computed = {"steps": [s for s in script["steps"] if "expect" not in s]}

@@ -82,6 +82,7 @@ def test_misconception_files_are_wrong_only_where_they_say():
         assert m.message and len(m.message) < 500, m.key
         assert set(m.names) <= known, (m.key, set(m.names) - known)
         assert set(m.targets) <= set(m.names)
+        assert "from _" not in m.source, f"{m.key}: a base import was not pasted in"
 
 
 def test_run_checks_in_process_passes_the_reference_and_names_the_mistake(capsys):

@@ -64,7 +64,7 @@ def load_misconceptions() -> tuple[Misconception, ...]:
     return tuple(found)
 
 
-_BASE_IMPORT = re.compile(r"^from (_\w+) import [\w, ]+$", re.M)
+_BASE_IMPORT = re.compile(r"^from (_\w+) import [\w, ]+(?:  # .*)?$", re.M)
 
 
 def compose(path: Path) -> str:

@@ -1,7 +1,7 @@
 """Your dgamma and dbeta are swapped: dbeta = sum of dout over the batch, and dgamma = sum of dout * x_hat (gamma multiplies x_hat, beta is added).
 """
 import numpy as np
-from _batchnorm import batchnorm_forward
+from _batchnorm import batchnorm_forward  # noqa: F401 - the loader pastes it in: the backward needs its cache
 
 TARGETS = ("batchnorm_backward",)
 
