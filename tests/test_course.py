@@ -69,3 +69,11 @@ def test_the_plain_nbgrader_term(course):
     bad = nbgrader(course, "validate", str(course / "submitted" / "bob" / a / f"{a}.ipynb"), check=False)
     assert "NotImplementedError" in bad.stdout + bad.stderr
     assert all(score == 0 for (student, _), score in cell_scores(course, a).items() if student == "bob")
+
+
+def test_demo_fills_only_the_assignments_the_course_has(tmp_path):
+    course = tmp_path / "c"
+    assert main(["init", str(course), "ex06_training"]) == 0
+    assert main(["demo", str(course), "--students", "1"]) == 0
+    assert {p.name for p in (course / "submitted").glob("*/*")} == {"ex06_training"}
+    assert (course / "submitted" / "wrong-relu-before-batchnorm" / "ex06_training" / "ex06_training.ipynb").exists()
