@@ -1,54 +1,79 @@
 """``python -m autograder grade``: grade a course's submissions safely and in parallel.
 
-The pipeline, per notebook: `submission` finds, reads and restores it (in this process,
-which reads the gradebook); `runner.run_job` executes it in a sandbox and judges each test
-cell (in a worker: a local process, or a Dask worker with ``--scheduler``); `gradebook`
-writes the scores, the autograded copy and the feedback page (in this process only, one
-notebook at a time). A submission that cannot be read or graded gets 0 and a reason; the
-batch goes on. The exit code reports the grader's own failures only.
+The pipeline, one function per step:
+
+1. `plan`: find the submissions under ``submitted/`` and decide which need grading: new
+   ones, ones whose files changed since they were graded (a resubmission: new bytes or a
+   newer ``timestamp.txt``, as ``nbgrader zip_collect --force`` and the exchange produce),
+   and all of them with ``force``.
+2. `prepare`: read and restore each notebook (`autograder.submission`) in this process,
+   which reads the gradebook; a notebook that cannot be graded is scored 0 with its reason.
+3. `execute`: run every `Job` in a worker (`autograder.runner`): local processes, or a Dask
+   cluster with ``scheduler``.
+4. `record`: write scores, autograded copies, feedback and state (`autograder.gradebook`),
+   in this process only, one notebook at a time.
+5. `finish`: totals per submission, the results files and class summary
+   (`autograder.results`).
+
+No input from a student can stop the batch: each notebook's failure is contained to it.
+The return value is a `Report`; the exit code of the command reports the grader's own
+failures only.
 """
 from __future__ import annotations
 
-import copy
-import functools
+import dataclasses
 import os
-import secrets
-import sys
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import timezone
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
-from .course import CourseError, load_settings
+from . import checks, inert, results, submission
+from .cells import is_test, grade_id, points
+from .config import GradeOptions
+from .course import Course, CourseError
+from .feedback import CellResult, render
 from .gradebook import GradebookWriter
-from .runner import GradeOptions, Job, JobResult, is_test_cell, run_job, sandbox_for
-from .submission import Rejected, locate, read, restore
+from .runner import Job, JobResult, add_notes, run_job, sandbox_for
+from .submission import Rejected
 
 __all__ = ["GradeOptions", "Report", "Row", "grade"]
 
 
 @dataclass
 class Row:
-    """One line of the summary: a student's submission of one assignment."""
+    """One submission of one assignment by one student."""
 
     student: str
     assignment: str
+    why: str = ""
+    """Why it was graded: "new", "resubmitted (...)", "forced"."""
     score: float | None = None
     """Points scored (None if a grader failure left it ungraded)."""
     max_score: float = 0.0
     notes: dict = field(default_factory=dict)
     """notebook -> what was wrong with it, and what the grader did about it."""
+    cells: dict = field(default_factory=dict)
+    """notebook -> {grade id: {"score", "max", "causes"}}."""
     grader_error: bool = False
-    """The grader failed on one of its notebooks (then it has no score)."""
+    state: dict = field(default_factory=dict)
+    """digest and timestamp of the files graded."""
 
     def note(self, notebook: str, *texts: str) -> None:
-        self.notes.setdefault(notebook, []).extend(texts)
+        self.notes.setdefault(notebook, []).extend(t for t in texts if t)
 
     @property
     def problems(self) -> list[str]:
         return [f"{nb}: {text}" for nb, texts in self.notes.items() for text in texts]
+
+    @property
+    def causes(self) -> list[str]:
+        return sorted({c for nb in self.cells.values() for cell in nb.values() for c in cell["causes"]})
 
 
 @dataclass
@@ -58,130 +83,203 @@ class Report:
     rows: list = field(default_factory=list)
     """One Row per graded submission."""
     skipped: list = field(default_factory=list)
-    """(student, assignment) pairs already graded (use --force to regrade)."""
+    """(student, assignment) pairs unchanged since they were graded (``force`` regrades them)."""
     grader_errors: list = field(default_factory=list)
     """The grader's own failures: these make the exit code 1."""
-    sandbox: str = ""
-    """How student code was isolated."""
+    isolation: str = ""
+    """What isolated student code, in a sentence."""
     timings: list = field(default_factory=list)
-    """Per notebook: the worker's timings (kernel_start, cells, checks, total)."""
+    """Per notebook: the worker's timings."""
+    results_dir: Path | None = None
 
 
-def grade(course_dir, *, assignments=(), students=(), jobs=None, scheduler=None, force=False,
-          options: GradeOptions = GradeOptions(), progress=True, console=None) -> Report:
-    """Grade everything under ``course_dir/submitted`` (filtered by assignment and student).
+@dataclass
+class Submission:
+    """A student's folder for one assignment, and why it is graded now."""
 
-    jobs: worker processes (default: all cores); scheduler: a Dask scheduler address instead.
+    student: str
+    assignment: str
+    folder: Path
+    notebooks: list
+    why: str = ""
+    state: dict = field(default_factory=dict)
+    """digest and timestamp of its files."""
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def grade(course_dir, *, assignments=(), students=(), jobs: int | None = None, scheduler: str | None = None,
+          force: bool = False, options: GradeOptions = GradeOptions(), progress: Progress | None = None,
+          say: Callable[[str], None] = print) -> Report:
+    """Grade the submissions of a course directory (filtered by assignment and student).
+
+    jobs: worker processes (default: all cores); scheduler: a Dask scheduler address
+    instead; force: regrade unchanged submissions too; progress(done, total, label): called
+    once when the work is known and once per notebook finished; say: one line for people.
     """
-    from rich.console import Console
-
-    console = console or Console(stderr=True)
-    root = Path(course_dir).expanduser().resolve()
-    if not (root / "gradebook.db").exists():
-        raise CourseError(f"{root} is not a course directory (no gradebook.db): run `python -m autograder init {root}`")
-    report, jobs_count = Report(), jobs
-    writer = GradebookWriter(root)
+    course = Course.open(course_dir)
+    options = dataclasses.replace(options, allowed=course.packages)
+    report = Report()
+    sandbox = None  # chosen here for local workers; each Dask worker detects its own
+    if scheduler is None:
+        sandbox = sandbox_for(options, options.allowed)
+        if options.require_sandbox and sandbox.weak:
+            raise CourseError("refusing to grade (--require-sandbox): " + sandbox.description)
+        report.isolation = sandbox.description
+    else:
+        report.isolation = f"each Dask worker of {scheduler} checks its own sandbox (see the notes per notebook)"
+    say(report.isolation)
+    writer = GradebookWriter(course)
     try:
-        known = writer.assignments()
-        unknown = [a for a in assignments if a not in known]
-        if unknown:
-            raise CourseError(f"unknown assignment(s) {', '.join(unknown)}; the gradebook has {', '.join(known)}")
-        secret = load_settings(root).get("secret")
-        if secret is None:
-            secret = secrets.randbits(31)
-            console.print("[yellow]warning:[/] no autograder.json in the course: hidden inputs are random this run")
-        sandbox = None  # chosen here for local workers; each Dask worker detects its own
-        if scheduler is None:
-            sandbox = sandbox_for(options)
-            report.sandbox = _describe(sandbox)
-            _warn_if_weak(sandbox, console)
-        release = functools.cache(lambda assignment, notebook: _read_release(root, assignment, notebook))
-        pairs = _discover(root, known, set(assignments), set(students), console)
-        rows = {}
-        for student, assignment in pairs:
-            if not force and _already_graded(root, student, assignment, known[assignment]):
-                report.skipped.append((student, assignment))
-            else:
-                rows[(student, assignment)] = Row(student, assignment)
-        if report.skipped:
-            console.print(f"{len(report.skipped)} submission(s) already graded, skipped (use --force to regrade)")
+        todo = plan(course, writer, assignments, students, force, report, say)
+        total = sum(len(s.notebooks) for s in todo)
+        done = 0
+        if progress:
+            progress(0, total, "")
 
-        def jobs():
-            """Prepare notebooks one by one, so workers start on the first while the rest are read."""
-            for (student, assignment), row in rows.items():
-                writer.open_submission(assignment, student, _timestamp(root / "submitted" / student / assignment))
-                for notebook in known[assignment]:
-                    prepared = _prepare(root, writer, student, assignment, notebook, row, release(assignment, notebook))
-                    if isinstance(prepared, Rejected):
-                        _write_rejected(writer, student, assignment, notebook, prepared, release(assignment, notebook))
-                    else:
-                        yield Job(student, assignment, notebook, nbformat.writes(prepared), secret, options, sandbox)
-                        advance(f"{student}/{notebook} (not graded)")
+        def advance(label):
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total, label)
 
-        total = sum(len(known[a]) for _, a in rows)
-        with _progress(progress, console, total) as advance:
-            for result in _execute(jobs(), jobs_count, scheduler):
-                _record(writer, result, rows[(result.student, result.assignment)], report)
-                advance(f"{result.student}/{result.notebook}")
-        for (student, assignment), row in rows.items():
+        rows = {(s.student, s.assignment): Row(s.student, s.assignment, s.why) for s in todo}
+        jobs_iter = prepare(course, writer, todo, rows, options, sandbox, report, advance)
+        for result in execute(jobs_iter, jobs, scheduler):
+            record(writer, result, rows[(result.student, result.assignment)], report)
+            advance(f"{result.student}/{result.notebook}")
+        for s in todo:
+            row = rows[(s.student, s.assignment)]
             if not row.grader_error:
-                row.score, row.max_score = writer.score(assignment, student)
+                row.score, row.max_score = writer.score(s.assignment, s.student)
+                writer.record_state(s.student, s.assignment, {**row.state, "cells": row.cells,
+                                                              "notes": row.notes, "score": row.score,
+                                                              "max_score": row.max_score})
             report.rows.append(row)
     finally:
         writer.close()
-    _summary(report, console)
+    report.results_dir = results.write(course)
     return report
 
 
-# ---------------------------------------------------------------------- discovery
+# ---------------------------------------------------------------------- 1. plan
 
 
-def _discover(root, known, assignments, students, console):
-    submitted = root / "submitted"
-    pairs = []
-    if not submitted.is_dir():
-        console.print(f"nothing to grade: {submitted} does not exist")
-        return pairs
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        if students and student_dir.name not in students:
+def plan(course: Course, writer: GradebookWriter, assignments, students, force: bool, report: Report,
+         say) -> list[Submission]:
+    """The submissions to grade now, each with the reason why."""
+    known = course.assignments()
+    unknown = [a for a in assignments if a not in known]
+    if unknown:
+        raise CourseError(f"unknown assignment(s) {', '.join(unknown)}; the course has {', '.join(known)}")
+    submitted = course.path("submitted")
+    found = []
+    for student in sorted(p.name for p in _subdirs(submitted)):
+        for assignment in sorted(p.name for p in _subdirs(submitted / student)):
+            if assignment in known and (not assignments or assignment in assignments):
+                found.append((student, assignment))
+            elif assignment not in known:
+                say(f"skipped {inert.terminal(student, 80)}/{inert.terminal(assignment, 80)}: "
+                    "not an assignment of this course")
+    seen_students = {s for s, _ in found}
+    missing = [s for s in students if s not in seen_students]
+    if missing:
+        raise CourseError(f"no submissions under {submitted} for student(s) {', '.join(missing)}")
+    todo = []
+    for student, assignment in found:
+        if students and student not in students:
             continue
-        for folder in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            if assignments and folder.name not in assignments:
-                continue
-            if folder.name not in known:
-                console.print(f"[yellow]skipped[/] {student_dir.name}/{folder.name}: not an assignment of this course")
-                continue
-            pairs.append((student_dir.name, folder.name))
-    return pairs
+        folder = submitted / student / assignment
+        state = {"digest": submission.digest(folder), "timestamp": _iso(submission.timestamp(folder))}
+        why = _why(writer.state(student, assignment), state, course, student, assignment, known[assignment], force)
+        if why:
+            todo.append(Submission(student, assignment, folder, known[assignment], why, state))
+        else:
+            report.skipped.append((student, assignment))
+    if report.skipped:
+        say(f"{len(report.skipped)} submission(s) unchanged since they were graded, skipped (--force regrades them)")
+    return todo
 
 
-def _already_graded(root, student, assignment, notebooks) -> bool:
-    folder = root / "autograded" / student / assignment
-    return all((folder / f"{nb}.ipynb").exists() for nb in notebooks)
+def _why(last: dict, now: dict, course, student, assignment, notebooks, force) -> str:
+    """Why a submission needs grading ("" if it does not)."""
+    if force:
+        return "forced"
+    if not last:
+        return "new"
+    copies = [course.path("autograded", student, assignment, f"{nb}.ipynb") for nb in notebooks]
+    if not all(p.exists() for p in copies):
+        return "new (no autograded copy)"
+    if last.get("digest") != now["digest"]:
+        newer = now["timestamp"] and last.get("timestamp") and now["timestamp"] > last["timestamp"]
+        return f"resubmitted ({'newer timestamp.txt' if newer else 'changed files'})"
+    return ""
 
 
-def _timestamp(folder: Path):
-    from nbgrader.utils import parse_utc
-
-    path = folder / "timestamp.txt"
+def _subdirs(path: Path) -> list[Path]:
     try:
-        return parse_utc(path.read_text().strip()) if path.is_file() else None
-    except (ValueError, OSError):
-        return None
+        with os.scandir(path) as entries:
+            return [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
-def _prepare(root, writer, student, assignment, notebook, row, release) -> nbformat.NotebookNode | Rejected:
-    """Find, read and restore one notebook: the notebook to run, or why it cannot be graded."""
-    path, flags = locate(root / "submitted" / student / assignment, notebook)
+def _iso(ts) -> str:
+    return ts.astimezone(timezone.utc).isoformat() if ts else ""
+
+
+# ---------------------------------------------------------------------- 2. prepare
+
+
+def prepare(course: Course, writer: GradebookWriter, todo, rows, options, sandbox, report, advance):
+    """Jobs for the workers, one notebook at a time (so they start while the rest are read).
+
+    A notebook that cannot be graded is written at once with score 0 and its reason.
+    """
+    release, source = {}, {}
+    for s in todo:
+        row = rows[(s.student, s.assignment)]
+        row.state = s.state
+        ts = submission.timestamp(s.folder)
+        writer.open_submission(s.assignment, s.student, ts)
+        key = checks.submission_key(course.secret, s.student, s.state["digest"])
+        for notebook in s.notebooks:
+            where = (s.assignment, notebook)
+            if where not in release:
+                release[where] = _read_trusted(course.path("release", s.assignment, f"{notebook}.ipynb"))
+                source[where] = _read_trusted(course.path("source", s.assignment, f"{notebook}.ipynb"))
+            try:
+                prepared = _prepare_one(course, s, notebook, row, release[where], source[where])
+            except Exception as exc:  # noqa: BLE001 - the grader's bug; this notebook only
+                traceback.print_exc()
+                report.grader_errors.append(f"{s.student}/{notebook}: reading failed: {exc!r}")
+                row.grader_error = True
+                advance(f"{s.student}/{notebook}")
+                continue
+            if isinstance(prepared, Rejected):
+                _write_rejected(writer, s, notebook, prepared, release[where], row)
+                advance(f"{s.student}/{notebook}")
+                continue
+            yield Job(s.student, s.assignment, notebook, nbformat.writes(prepared), key, options, sandbox,
+                      notes=list(row.notes.get(notebook, [])), timestamp=s.state["timestamp"][:19].replace("T", " "))
+
+
+def _read_trusted(path: Path):
+    return nbformat.read(path, as_version=4) if path.exists() else None
+
+
+def _prepare_one(course, s: Submission, notebook: str, row: Row, release, source):
+    path, flags = submission.locate(s.folder, notebook)
     row.note(notebook, *flags)
     if path is None:
         return Rejected(flags[0])
-    nb = read(path)
+    nb = submission.read(path)
     if isinstance(nb, Rejected):
         row.note(notebook, nb.reason)
         return nb
-    restored = restore(nb, assignment=assignment, notebook=notebook, student=student, db_url=writer.url,
-                       release=release)
+    restored = submission.restore(nb, assignment=s.assignment, notebook=notebook, student=s.student,
+                                  db_url=course.db_url, source=source, release=release)
     if isinstance(restored, Rejected):
         row.note(notebook, restored.reason)
         return restored
@@ -189,28 +287,36 @@ def _prepare(root, writer, student, assignment, notebook, row, release) -> nbfor
     return restored.nb
 
 
-def _read_release(root: Path, assignment: str, notebook: str):
-    """The notebook students were given (release/), or None."""
-    path = root / "release" / assignment / f"{notebook}.ipynb"
-    return nbformat.read(path, as_version=4) if path.exists() else None
+def _write_rejected(writer: GradebookWriter, s: Submission, notebook: str, rejected: Rejected, release, row: Row):
+    """Score 0 with the reason, and a feedback page built from the released notebook."""
+    writer.zero(s.assignment, s.student, notebook)
+    if release is None:
+        return
+    nb = nbformat.from_dict(nbformat.reads(nbformat.writes(release), as_version=4))
+    cells = {}
+    for cell in nb.cells:
+        if is_test(cell):
+            cells[grade_id(cell)] = CellResult(grade_id(cell), points(cell), False,
+                                               message=f"Not graded: {rejected.reason}.", visible="not run")
+            cell.outputs = [nbformat.v4.new_output("error", ename="NotGraded", evalue=rejected.reason,
+                                                   traceback=[f"Not graded: {rejected.reason}"])]
+    notes = [f"This notebook could not be graded: {rejected.reason}. It scores 0."]
+    add_notes(nb, notes)
+    html = render(nb, student=s.student, assignment=s.assignment, notebook=notebook, results=cells, notes=notes)
+    writer.save(s.assignment, s.student, notebook, nb, html)
+    row.cells[notebook] = {gid: {"score": 0.0, "max": r.points, "causes": []} for gid, r in cells.items()}
 
 
-# ---------------------------------------------------------------------- execution
+# ---------------------------------------------------------------------- 3. execute
 
 
-def _execute(jobs, workers: int | None, scheduler: str | None):
+def execute(jobs, workers: int | None, scheduler: str | None):
     """Results of `run_job` over the `jobs` iterable, in completion order (local processes or Dask).
 
     Jobs are submitted as the iterable yields them, so workers start before all are prepared.
     """
     if scheduler:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-
-        with Client(scheduler) as client:
-            futures = {client.submit(run_job, job, pure=False): job for job in jobs}
-            for future in dask_completed(futures):
-                yield _result(future, futures[future])
+        yield from _execute_dask(jobs, scheduler)
         return
     workers = workers or os.cpu_count() or 1
     if workers == 1:
@@ -222,6 +328,21 @@ def _execute(jobs, workers: int | None, scheduler: str | None):
             yield _result(future, futures[future])
 
 
+def _execute_dask(jobs, scheduler: str):
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(scheduler, timeout="5s")
+    except (OSError, TimeoutError) as exc:
+        raise CourseError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}); "
+                          "is it running, and is the address right?") from None
+    with client:
+        futures = {client.submit(run_job, job, pure=False): job for job in jobs}
+        for future in dask_completed(futures):
+            yield _result(future, futures[future])
+
+
 def _result(future, job: Job) -> JobResult:
     try:
         return future.result()
@@ -229,106 +350,23 @@ def _result(future, job: Job) -> JobResult:
         return JobResult(job.student, job.assignment, job.notebook, error=f"worker failed: {exc!r}")
 
 
-# ---------------------------------------------------------------------- writing
+# ---------------------------------------------------------------------- 4. record
 
 
-def _record(writer: GradebookWriter, result: JobResult, row: Row, report: Report) -> None:
+def record(writer: GradebookWriter, result: JobResult, row: Row, report: Report) -> None:
     where = f"{result.student}/{result.assignment}/{result.notebook}"
     if result.error:
         report.grader_errors.append(f"{where}: {result.error.strip().splitlines()[-1]}")
         row.note(result.notebook, "grader error: not graded (see the log)")
         row.grader_error = True
-        print(f"grader error on {where}:\n{result.error}", file=sys.stderr)
         return
     row.note(result.notebook, *result.problems)
     report.timings.append(result.timings)
-    report.sandbox = report.sandbox or result.sandbox
-    nb = nbformat.reads(result.executed, as_version=4)
-    _add_notes(nb, row.notes.get(result.notebook, []))
+    row.cells[result.notebook] = {c.grade_id: {"score": c.points if c.passed else 0.0, "max": c.points,
+                                               "causes": c.causes} for c in result.cells}
     try:
-        writer.save(result.assignment, result.student, result.notebook, nb)
+        writer.save(result.assignment, result.student, result.notebook,
+                    nbformat.reads(result.executed, as_version=4), result.feedback)
     except Exception as exc:  # noqa: BLE001 - keep grading the others
         report.grader_errors.append(f"{where}: writing the results failed: {exc!r}")
-
-
-def _write_rejected(writer, student, assignment, notebook, rejected: Rejected, release) -> None:
-    """Score 0 with the reason, and a feedback page built from the released notebook."""
-    writer.zero(assignment, student, notebook)
-    if release is None:
-        return
-    blank = restore(copy.deepcopy(release), assignment=assignment, notebook=notebook, student=student,
-                    db_url=writer.url)
-    if isinstance(blank, Rejected):
-        return
-    for cell in blank.nb.cells:
-        if is_test_cell(cell):
-            cell.outputs = [nbformat.v4.new_output("error", ename="NotGraded", evalue=rejected.reason,
-                                                   traceback=[f"Not graded: {rejected.reason}"])]
-    _add_notes(blank.nb, [f"This notebook could not be graded: {rejected.reason}. It scores 0."])
-    writer.save(assignment, student, notebook, blank.nb)
-
-
-def _add_notes(nb, problems: list[str]) -> None:
-    """A first cell telling the student what the grader found and did."""
-    if not problems:
-        return
-    text = "**Notes from the autograder**\n\n" + "\n".join(f"- {p}" for p in problems)
-    cell = nbformat.v4.new_markdown_cell(text)
-    cell.metadata["autograder"] = {"notes": True}
-    nb.cells.insert(0, cell)
-
-
-# ---------------------------------------------------------------------- reporting
-
-
-def _describe(sandbox) -> str:
-    return sandbox.mode + (f" ({sandbox.reason})" if sandbox.reason else "")
-
-
-def _warn_if_weak(sandbox, console) -> None:
-    if sandbox.weak:
-        console.print(f"[bold red]WARNING: student code is NOT isolated by bubblewrap[/]: {sandbox.reason}. "
-                      "It runs with resource limits only and can read files its user can read. "
-                      "Install bubblewrap (`apt-get install -y bubblewrap`).")
-    elif sandbox.reason:
-        console.print(f"[yellow]note:[/] sandbox: {sandbox.reason}")
-
-
-class _progress:
-    """A progress bar on stderr (rich), or nothing."""
-
-    def __init__(self, enabled, console, total):
-        self.enabled, self.console, self.total = enabled and total > 0, console, total
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda label: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.description}"), console=self.console)
-        self.bar.__enter__()
-        task = self.bar.add_task("", total=self.total)
-        return lambda label: self.bar.update(task, advance=1, description=label)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.__exit__(*exc)
-
-
-def _summary(report: Report, console) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    out = Console(file=sys.stdout, width=max(console.width, 120))
-    if report.rows:
-        table = Table(title="Grading summary")
-        for column in ("student", "assignment", "score", "problems"):
-            table.add_column(column, overflow="fold")
-        for row in sorted(report.rows, key=lambda r: (r.assignment, r.student)):
-            score = "—" if row.score is None else f"{row.score:g} / {row.max_score:g}"
-            table.add_row(row.student, row.assignment, score, "\n".join(row.problems) or "")
-        out.print(table)
-    out.print(f"graded {len(report.rows)} submission(s), skipped {len(report.skipped)}; sandbox: {report.sandbox}")
-    for error in report.grader_errors:
-        out.print(f"[red]grader error:[/] {error}")
+        row.grader_error = True

@@ -1,13 +1,15 @@
-"""The single writer: scores into nbgrader's gradebook, autograded copies, feedback HTML.
+"""The single writer: scores into nbgrader's gradebook, autograded copies, feedback pages, regrade state.
 
-Only the grading driver's own process writes, one notebook at a time, through nbgrader's
-own pieces: `SaveAutoGrades` turns the executed notebook's test-cell outputs into scores
-(an error output scores 0, as under `nbgrader autograde`), and feedback is nbgrader's
-"feedback" HTML template filled by `GetGrades`. So `nbgrader export`, formgrader and
-`nbgrader generate_feedback` see exactly what this grader wrote.
+Only the grading driver's process writes, one notebook at a time, through nbgrader's own
+pieces: `SaveAutoGrades` turns the executed notebook's test-cell outputs into scores (an
+error output scores 0, as under ``nbgrader autograde``), so ``nbgrader export`` and
+formgrader see exactly what this grader wrote. Each graded submission also gets a small
+state file beside its autograded copies, recording the digest of what was graded, so a
+later run regrades exactly the submissions that changed.
 """
 from __future__ import annotations
 
+import json
 import os
 import stat
 import warnings
@@ -15,35 +17,35 @@ from pathlib import Path
 
 import nbformat
 
-from .course import COURSE_ID
+from .course import Course
 
-
-def db_url(root: Path) -> str:
-    return f"sqlite:///{(root / 'gradebook.db').as_posix()}"
+STATE = ".autograder-state.json"
 
 
 class GradebookWriter:
-    """Writes results for one course directory (use from one process only)."""
+    """Writes results for one course (use from one process only)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, course: Course):
         from nbgrader.api import Gradebook
 
-        self.root = root
-        self.url = db_url(root)
-        self.gb = Gradebook(self.url, COURSE_ID)
-        self._exporter = None
+        self.course = course
+        self.gb = Gradebook(course.db_url, course.course_id)
 
     def close(self):
         self.gb.close()
 
     # ------------------------------------------------------------------ queries
-    def assignments(self) -> dict[str, list[str]]:
-        """assignment -> its notebook names, as recorded by generate_assignment."""
-        return {a.name: sorted(nb.name for nb in a.notebooks) for a in self.gb.assignments}
-
     def score(self, assignment: str, student: str) -> tuple[float, float]:
         sub = self.gb.find_submission(assignment, student)
         return float(sub.score), float(sub.max_score)
+
+    def state(self, student: str, assignment: str) -> dict:
+        """What was graded last time ({} if never, or if the state file is unreadable)."""
+        try:
+            data = json.loads(self.course.path("autograded", student, assignment, STATE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     # ------------------------------------------------------------------ writes
     def open_submission(self, assignment: str, student: str, timestamp=None) -> None:
@@ -56,15 +58,15 @@ class GradebookWriter:
             warnings.filterwarnings("ignore", message="Object of type <Submitted")
             self.gb.update_or_create_submission(assignment, student, **extra)
 
-    def save(self, assignment: str, student: str, notebook: str, executed: nbformat.NotebookNode) -> None:
+    def save(self, assignment: str, student: str, notebook: str, executed: nbformat.NotebookNode,
+             feedback: str) -> None:
         """Scores from the executed notebook, its autograded copy and its feedback page."""
         from nbgrader.preprocessors import SaveAutoGrades
 
         SaveAutoGrades().preprocess(executed, self._resources(assignment, student, notebook))
         self.gb.db.expire_all()  # SaveAutoGrades wrote through its own connection
-        path = self.root / "autograded" / student / assignment / f"{notebook}.ipynb"
-        _replace(path, nbformat.writes(executed))
-        self.write_feedback(assignment, student, notebook, executed)
+        replace(self.course.path("autograded", student, assignment, f"{notebook}.ipynb"), nbformat.writes(executed))
+        replace(self.course.path("feedback", student, assignment, f"{notebook}.html"), feedback)
 
     def zero(self, assignment: str, student: str, notebook: str) -> None:
         """Score 0 for every graded cell of a notebook that could not be graded."""
@@ -74,42 +76,16 @@ class GradebookWriter:
             grade.needs_manual_grade = False
         self.gb.db.commit()
 
-    def write_feedback(self, assignment, student, notebook, executed) -> None:
-        """feedback/<student>/<assignment>/<notebook>.html, with nbgrader's feedback template."""
-        body, _ = self.exporter.from_notebook_node(executed, resources=self._resources(assignment, student, notebook))
-        _replace(self.root / "feedback" / student / assignment / f"{notebook}.html", body)
-
-    @property
-    def exporter(self):
-        if self._exporter is None:
-            self._exporter = feedback_exporter()
-        return self._exporter
+    def record_state(self, student: str, assignment: str, state: dict) -> None:
+        replace(self.course.path("autograded", student, assignment, STATE), json.dumps(state, indent=1))
 
     def _resources(self, assignment, student, notebook) -> dict:
         return {"unique_key": notebook, "output_files_dir": f"{notebook}_files",
-                "nbgrader": {"student": student, "assignment": assignment, "notebook": notebook, "db_url": self.url}}
+                "nbgrader": {"student": student, "assignment": assignment, "notebook": notebook,
+                             "db_url": self.course.db_url}}
 
 
-def feedback_exporter():
-    """nbconvert's HTML exporter set up as nbgrader's GenerateFeedback sets it up."""
-    import nbgrader
-    from nbconvert.exporters import HTMLExporter
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import GetGrades
-    from traitlets.config import Config
-
-    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
-    config = Config()
-    config.HTMLExporter.template_name = "feedback"
-    config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
-    config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
-    exporter = HTMLExporter(config=config)
-    exporter.register_preprocessor(GetGrades(), enabled=True)
-    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
-    return exporter
-
-
-def _replace(path: Path, text: str) -> None:
+def replace(path: Path, text: str) -> None:
     """Write `text` to `path` atomically (a half-written file is never left behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

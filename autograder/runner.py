@@ -1,15 +1,17 @@
-"""Grade one notebook: run its cells in a sandboxed kernel and ask each test cell's checks.
+"""Grade one notebook: run its cells in a sandboxed process and ask each test cell's checks.
 
 This runs in a worker (a local process or a Dask worker) and touches neither the gradebook
-nor the course directory: it receives a restored notebook and returns the executed notebook
-with one verdict per test cell. Solution and other code cells run in the student's kernel,
-in order, under per-cell and per-notebook time limits; test cells never run there. For each
-check named in a test cell, the student's functions are probed in the kernel and the
-recording is judged here, in the grader's process (`autograder.verdict`).
+nor the course directory: it receives a restored notebook and returns the executed
+notebook, one verdict per test cell and the feedback page. Solution and other code cells
+run in the student's process, in order, under per-cell and per-notebook time limits. Test
+cells never run there for the verdict: the visible part of each runs (what it says is
+shown to the student, and never counts), then every check the cell names is probed in the
+student's process and judged here (`autograder.verdict`). The process comes from a
+template kept per worker (`autograder.template`), so a notebook costs no Python start-up.
 """
 from __future__ import annotations
 
-import ast
+import atexit
 import functools
 import time
 import traceback
@@ -17,30 +19,14 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from . import checks, probes
-from .kernel import StudentKernel
-from .sandbox import Limits, Sandbox
+from . import cells, checks, probes
+from .config import GradeOptions
+from .feedback import CellResult, render
+from .sandbox import Sandbox
+from .template import OutputCap, StudentProcess, Template, TemplateError
 from .verdict import GraderError, Verdict, judge_check, reference_namespace
 
 MAX_RESTARTS = 3
-
-
-@dataclass(frozen=True)
-class GradeOptions:
-    """Limits of one grading run (the command line's options)."""
-
-    cell_timeout: float = 30.0
-    """Wall-clock seconds per cell (and per check)."""
-    notebook_timeout: float = 300.0
-    """Wall-clock seconds per notebook, all cells and checks together."""
-    memory_mb: int = 2048
-    """Address-space limit of the student's kernel."""
-    sandbox: bool = True
-    """Use bubblewrap when it works (False: resource limits only)."""
-    cell_output_kb: int = 64
-    """Output kept per cell; the rest is dropped with a note."""
-    total_output_kb: int = 1024
-    """Output kept per notebook."""
 
 
 @dataclass
@@ -52,23 +38,14 @@ class Job:
     notebook: str
     source: str
     """The restored notebook (nbformat JSON), test cells as in the source."""
-    secret: int
-    """Seeds the checks' inputs (the course's secret)."""
+    key: bytes
+    """This submission's key for the checks' inputs (`autograder.checks.submission_key`)."""
     options: GradeOptions
     sandbox: Sandbox | None = None
-    """The sandbox the driver already chose; None: detect it in the worker (e.g. on Dask)."""
-
-
-@dataclass
-class TestResult:
-    """Verdict of one test cell."""
-
-    grade_id: str
-    passed: bool
-    message: str
-    """Why it failed ("" when passed)."""
-    causes: list = field(default_factory=list)
-    """Misconceptions the failure matches."""
+    """The sandbox the driver chose; None: detect it in the worker (e.g. on Dask)."""
+    notes: list = field(default_factory=list)
+    """What the driver found when reading the submission (shown in the feedback)."""
+    timestamp: str = ""
 
 
 @dataclass
@@ -80,139 +57,187 @@ class JobResult:
     notebook: str
     executed: str | None = None
     """The executed notebook (nbformat JSON); None after a grader failure."""
-    tests: list = field(default_factory=list)
-    """TestResult per test cell, in notebook order."""
+    cells: list = field(default_factory=list)
+    """A `CellResult` per test cell, in notebook order."""
     problems: list = field(default_factory=list)
-    """What went wrong with the submission itself (time limits, a dying kernel, ...)."""
-    sandbox: str = ""
-    """How student code was isolated, with the reason if weaker than bubblewrap."""
+    """What went wrong with the submission itself (time limits, a dying process, ...)."""
+    feedback: str = ""
+    """The feedback page (HTML)."""
+    isolation: str = ""
+    """How student code was isolated."""
     timings: dict = field(default_factory=dict)
-    """Seconds spent: kernel_start, cells, checks, total."""
+    """Seconds spent: start (a fresh process), cells, visible tests, checks, feedback, total."""
     error: str | None = None
     """The grader's own failure (a traceback); the notebook then has no grade."""
 
 
-@functools.lru_cache(maxsize=4)
-def sandbox_for(options: GradeOptions) -> Sandbox:
-    limits = Limits(memory_mb=options.memory_mb, cpu_seconds=int(options.notebook_timeout) + 60)
-    return Sandbox.detect(limits, use_bubblewrap=options.sandbox)
+# ------------------------------------------------------------------ the worker's template
+
+_templates: dict = {}
 
 
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+def template_for(sandbox: Sandbox) -> Template:
+    """This worker's template for `sandbox`, started on first use and restarted if it died."""
+    tpl = _templates.get(sandbox)
+    if tpl is None or not tpl.alive():
+        if tpl is not None:
+            tpl.close()
+        tpl = _templates[sandbox] = Template(sandbox).start()
+    return tpl
 
 
-def check_names(source: str) -> list[str]:
-    """Names in the cell's ``run_checks(globals(), "a", "b")`` calls."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    return [arg.value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "run_checks"
-            for arg in node.args[1:] if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+@atexit.register
+def _close_templates():
+    for tpl in _templates.values():
+        tpl.close()
+    _templates.clear()
 
 
-@functools.lru_cache(maxsize=512)
-def prepared(name: str, secret: int):
-    """(check, script, arrays, reference recording, misconception recordings), once per worker.
+@functools.lru_cache(maxsize=8)
+def sandbox_for(options: GradeOptions, allowed: tuple[str, ...]) -> Sandbox:
+    from .sandbox import detect
 
-    The last is a dict that `judge_check` fills as failures need it: what each misconception
-    answers does not depend on the student.
-    """
-    chk, script, arrays = checks.build(name, secret)
-    return chk, script, arrays, probes.run(script, arrays, reference_namespace()), {}
+    return detect(options.limits(), allowed, use_bubblewrap=options.sandbox)
+
+
+# ------------------------------------------------------------------ one notebook
 
 
 class NotebookRun:
-    """Executes one notebook; keeps what is needed to replay it after a kernel restart."""
+    """Executes one notebook; keeps what is needed to replay it in a fresh process."""
 
-    def __init__(self, job: Job, kernel: StudentKernel, start: float):
-        self.job, self.kernel, self.opts = job, kernel, job.options
+    def __init__(self, job: Job, template: Template, start: float):
+        self.job, self.template, self.opts = job, template, job.options
         self.deadline = start + self.opts.notebook_timeout
+        self.cap = OutputCap(self.opts.cell_output_kb << 10, self.opts.notebook_output_kb << 10)
         self.replay: list[str] = []
         self.problems: list[str] = []
         self.restarts = 0
-        self.broken = ""  # set when the kernel cannot be used any more
-        self.timings = {"cells": 0.0, "checks": 0.0}
+        self.broken = ""  # set when no process can be used any more
+        self.timings = {"start": 0.0, "cells": 0.0, "visible": 0.0, "checks": 0.0}
         self.count = 0
+        self.process: StudentProcess | None = None
+        self.fresh()
+
+    def fresh(self) -> None:
+        """A new process for this notebook (the first, or after a death or a hang)."""
+        if self.process is not None:
+            self.process.kill()
+        t = time.monotonic()
+        self.process = self.template.spawn()
+        self.timings["start"] += time.monotonic() - t
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
     def budget(self) -> float:
-        return min(self.opts.cell_timeout, self.remaining())
+        return max(0.0, min(self.opts.cell_timeout, self.remaining()))
+
+    def out_of_time(self) -> bool:
+        if not self.broken and self.remaining() <= 0:
+            self.broken = f"the notebook exceeded its time limit ({self.opts.notebook_timeout:g} s)"
+        return bool(self.broken)
 
     def run_code_cell(self, index: int, cell) -> None:
-        if self.broken or self.remaining() <= 0:
-            self.broken = self.broken or f"the notebook exceeded its time limit ({self.opts.notebook_timeout:.0f} s)"
+        if self.out_of_time():
             cell.outputs = [_note(f"Not run: {self.broken}.")]
             return
-        start = time.monotonic()
-        run = self.kernel.run(cell.source, self.budget())
-        self.timings["cells"] += time.monotonic() - start
+        t = time.monotonic()
+        run = self.process.run(cell.source, self.budget(), self.cap)
+        self.timings["cells"] += time.monotonic() - t
         self.count += 1
         cell.execution_count = self.count
         cell.outputs = run.outputs
+        if run.problem:
+            self.problems.append(f"cell {index + 1}: {run.problem}")
         if run.status in ("ok", "error"):
             self.replay.append(cell.source)
         else:
             self.problems.append(f"cell {index + 1} {_what(run.status, self.opts.cell_timeout)}")
-            self.recover(run.status)
+            self.recover()
 
-    def run_test_cell(self, index: int, cell) -> TestResult:
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        names = check_names(cell.source)
+    def run_test_cell(self, index: int, cell) -> CellResult:
+        gid, names = cells.grade_id(cell), cells.check_names(cell.source)
         if not names:
-            raise GraderError(f"test cell {grade_id} names no checks (no run_checks line)")
-        start = time.monotonic()
+            raise GraderError(f"test cell {gid} names no checks (no run_checks line)")
+        visible = self.visible(cell)
+        t = time.monotonic()
         verdicts = [self.ask(name) for name in names]
-        self.timings["checks"] += time.monotonic() - start
+        self.timings["checks"] += time.monotonic() - t
         self.count += 1
         cell.execution_count = self.count
-        lines = "".join(f"{'PASS' if v.passed else 'FAIL'} {v.name}\n" for v in verdicts)
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=lines)]
         failed = [v for v in verdicts if not v.passed]
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"Your visible test: {visible}\n")]
+        result = CellResult(gid, cells.points(cell), not failed, abouts=[v.about for v in verdicts], visible=visible)
         if not failed:
-            return TestResult(grade_id, True, "")
-        message = "\n\n".join(v.message for v in failed)
-        cell.outputs.append(nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
-                                                   traceback=["AssertionError: " + message]))
-        causes = sorted({c for v in failed for c in v.causes})
-        return TestResult(grade_id, False, message, causes)
+            cell.outputs.append(_note("".join(f"PASS {v.about}\n" for v in verdicts)))
+            return result
+        result.message = "\n\n".join(v.message for v in failed)
+        result.causes = sorted({c for v in failed for c in v.causes})
+        cell.outputs.append(nbformat.v4.new_output("error", ename="AssertionError", evalue=result.message,
+                                                   traceback=["AssertionError: " + result.message]))
+        return result
+
+    def visible(self, cell) -> str:
+        """Run the visible part of a test cell (display only) and say in a line how it ended."""
+        source = cells.visible_source(cell)
+        if not source.strip() or self.out_of_time():
+            return "not run" if self.broken else "(none)"
+        t = time.monotonic()
+        run = self.process.run(source, self.budget(), OutputCap(8 << 10, 8 << 10))
+        self.timings["visible"] += time.monotonic() - t
+        if run.status in ("timeout", "dead"):
+            self.problems.append(f"the visible test of {cells.grade_id(cell)} {_what(run.status, self.opts.cell_timeout)}")
+            self.recover()
+            return _what(run.status, self.opts.cell_timeout)
+        errors = [o for o in run.outputs if o.get("output_type") == "error"]
+        if errors:
+            first = (errors[0].get("evalue") or "").strip().splitlines()
+            return f"{errors[0].get('ename')}: {first[0][:300] if first else ''}".strip()
+        return "passed"
 
     def ask(self, name: str) -> Verdict:
-        """One check: probe the student's kernel, judge the recording here."""
-        chk, script, arrays, reference, wrong = prepared(name, self.job.secret)
-        if self.broken or self.remaining() <= 0:
-            self.broken = self.broken or f"the notebook exceeded its time limit ({self.opts.notebook_timeout:.0f} s)"
-            return Verdict(name, False, message=f"{name} ({chk.about}) could not be checked: {self.broken}.")
-        recording, why = self.kernel.probe(script, arrays, self.budget())
-        if recording is None:
-            if why in ("timeout", "dead"):
-                self.problems.append(f"check {name}: your code {_what(why, self.opts.cell_timeout)}")
-                self.recover(why)
+        """One check: probe the student's process, judge the recording here."""
+        chk, script, arrays = checks.build(name, self.job.key)
+        if self.out_of_time():
+            return Verdict(name, chk.about, False, message=f"Not checked: {chk.about} ({self.broken}).")
+        text, why = self.process.probe(script, probes.encode(arrays), self.budget())
+        if text is None:
+            if why.split(":")[0] in ("timeout", "dead"):
+                self.problems.append(f"a hidden test: your code {_what(why, self.opts.cell_timeout)}")
+                self.recover()
                 why = _what(why, self.opts.cell_timeout)
-            return Verdict(name, False, message=f"{name} ({chk.about}) could not be checked: {why}.")
-        return judge_check(chk, script, arrays, recording, reference, wrong)
+            return Verdict(name, chk.about, False, message=f"Not checked: {chk.about} ({why}).")
+        try:
+            recording = probes.decode(text)
+        except Exception as exc:  # noqa: BLE001 - the student's process controls these bytes
+            return Verdict(name, chk.about, False, message=f"Not checked: {chk.about} (an unreadable answer: "
+                                                           f"{type(exc).__name__}).")
+        reference = probes.run(script, arrays, reference_namespace())
+        return judge_check(chk, script, arrays, recording, reference)
 
-    def recover(self, status: str) -> None:
-        """After a timeout or a death: keep the kernel if it answers, else restart and replay."""
-        if status == "timeout" and self.kernel.responsive():
-            return
+    def recover(self) -> None:
+        """After a timeout or a death: a fresh process, with every earlier cell replayed."""
         if self.restarts >= MAX_RESTARTS:
-            self.broken = f"the kernel had to be restarted more than {MAX_RESTARTS} times"
+            self.broken = f"the notebook's process had to be restarted more than {MAX_RESTARTS} times"
             return
         self.restarts += 1
-        self.kernel.restart()
+        try:
+            self.fresh()
+        except TemplateError as exc:
+            self.broken = f"no fresh process could be started ({exc})"
+            return
         for source in self.replay:
-            if self.remaining() <= 0:
-                self.broken = f"the notebook exceeded its time limit ({self.opts.notebook_timeout:.0f} s)"
+            if self.out_of_time():
                 return
-            run = self.kernel.run(source, self.budget())
+            run = self.process.run(source, self.budget(), OutputCap(4 << 10, 4 << 10))
             if run.status not in ("ok", "error"):
-                self.broken = "replaying the earlier cells after a restart failed"
+                self.broken = "replaying the earlier cells in a fresh process failed"
                 return
 
 
@@ -220,44 +245,72 @@ def run_job(job: Job) -> JobResult:
     """Grade one notebook; never raises (a grader failure is returned in `error`)."""
     result = JobResult(job.student, job.assignment, job.notebook)
     start = time.monotonic()
-    kernel = None
+    run = None
     try:
-        sandbox = job.sandbox or sandbox_for(job.options)
-        result.sandbox = sandbox.mode + (f" ({sandbox.reason})" if sandbox.reason else "")
+        sandbox = job.sandbox or sandbox_for(job.options, job.options.allowed)
+        result.isolation = sandbox.mode
         nb = nbformat.reads(job.source, as_version=4)
-        kernel = StudentKernel(sandbox, job.options.cell_output_kb * 1024, job.options.total_output_kb * 1024)
-        kernel.start()
-        result.timings["kernel_start"] = time.monotonic() - start
-        run = NotebookRun(job, kernel, start)
+        run = NotebookRun(job, template_for(sandbox), start)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            if is_test_cell(cell):
-                result.tests.append(run.run_test_cell(index, cell))
+            if cells.is_test(cell):
+                result.cells.append(run.run_test_cell(index, cell))
             else:
                 run.run_code_cell(index, cell)
-        kernel.stop()
-        if kernel.truncated:
+        run.close()
+        if run.cap.truncated:
             run.problems.append(f"output beyond {job.options.cell_output_kb} KiB per cell or "
-                                f"{job.options.total_output_kb} KiB per notebook was dropped")
+                                f"{job.options.notebook_output_kb} KiB per notebook was dropped")
         if run.broken:
             run.problems.append(run.broken)
         result.problems = list(dict.fromkeys(run.problems))
         result.timings.update(run.timings)
+        add_notes(nb, job.notes + result.problems)
         result.executed = nbformat.writes(nb)
+        t = time.monotonic()
+        result.feedback = feedback_page(nb, job, result)
+        result.timings["feedback"] = time.monotonic() - t
     except Exception:  # noqa: BLE001 - reported as the grader's failure, the batch goes on
         result.error = traceback.format_exc()
     finally:
-        if kernel is not None:
-            kernel.stop()
+        if run is not None:
+            run.close()
         result.timings["total"] = time.monotonic() - start
     return result
 
 
+def feedback_page(nb, job: Job, result: JobResult) -> str:
+    from .misconceptions import by_key
+
+    found: dict[str, list[str]] = {}
+    for r in result.cells:
+        for key in r.causes:
+            found.setdefault(key, []).append(r.grade_id)
+    mistakes = [(by_key(k).message, gids) for k, gids in found.items() if by_key(k) is not None]
+    return render(nb, student=job.student, assignment=job.assignment, notebook=job.notebook,
+                  results={r.grade_id: r for r in result.cells}, notes=job.notes + result.problems,
+                  timestamp=job.timestamp, mistakes=mistakes)
+
+
+def add_notes(nb, notes: list[str]) -> None:
+    """A first cell telling the student what the grader found and did (as inert text)."""
+    from .inert import fenced, plain
+
+    if not notes:
+        return
+    text = "**Notes from the autograder**\n\n" + fenced("\n".join(f"- {plain(n, 500)}" for n in notes))
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["autograder"] = {"notes": True}
+    nb.cells.insert(0, cell)
+
+
 def _what(status: str, cell_timeout: float) -> str:
-    return {"timeout": f"ran longer than {cell_timeout:.0f} s and was interrupted",
-            "dead": "stopped the Python kernel (it was restarted)"}.get(status, status)
+    if status.startswith("dead: "):
+        return status[len("dead: "):]
+    return {"timeout": f"ran longer than {cell_timeout:g} s and was interrupted",
+            "dead": "stopped its process (a fresh one was started)"}.get(status, status)
 
 
 def _note(text: str):
-    return nbformat.v4.new_output("stream", name="stdout", text=text + "\n")
+    return nbformat.v4.new_output("stream", name="stdout", text=text if text.endswith("\n") else text + "\n")

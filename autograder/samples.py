@@ -56,9 +56,8 @@ def with_misconception(release, source, m: Misconception):
 
 
 def applicable(assignment: str) -> list[Misconception]:
-    """Misconceptions whose mistake concerns a name the assignment asks for."""
-    names = graded_names(assignment)
-    return [m for m in load_misconceptions() if set(m.targets) & names]
+    """Misconceptions declared for the assignment (the cells they must lose there)."""
+    return [m for m in load_misconceptions() if assignment in m.cells]
 
 
 def write_demo(root: Path, students: int = 3) -> list[str]:

@@ -1,16 +1,22 @@
-"""The sandbox student code runs in: bubblewrap, resource limits and an unprivileged user.
+"""Where student code runs: bubblewrap, resource limits, cgroups and an unprivileged user.
 
-Inside, the kernel sees a read-only system and Python installation, an empty home and /tmp
-(size-limited tmpfs, gone when the kernel ends), its connection directory, and nothing
-else: not the course directory, not other students' work, not the reference package or
-this grader (both are hidden even where they sit inside the Python installation). It has
-no network (its own empty network namespace), its own PID namespace (so every process it
-starts dies with it), no capabilities, a clean environment, and the limits of
-`autograder.limits` (memory, CPU time, file size, process count).
+A sandbox holds one *template* process (`autograder.executor`, started once per grading
+worker) and, one at a time, the child it forks for each notebook. Inside bubblewrap the
+template sees a read-only system and Python installation in which only the allowed
+packages exist (`autograder.packages`), no network (an empty network namespace), its own
+PID namespace, no capabilities, a clean environment, and small tmpfs scratch space; the
+course directory, other students' work, the reference and the grader are not there at all.
+Each child then gets its own namespaces and fresh tmpfs on /tmp, the home directory and
+/dev/shm (`autograder.executor`), so nothing passes from one student to the next.
 
-Where bubblewrap is missing or cannot create namespaces, `Sandbox.detect` falls back to
-the resource limits and the unprivileged user alone, and says so: the student's code can
-then read whatever that user can read.
+Limits (`Limits`): address space, CPU time and file size per process (rlimits), and where
+a cgroup can be made (`autograder.cgroup`) the memory of the whole sandbox and its number of
+processes. When the grader runs as root, the sandbox runs as uid 65534: directories of the
+Python installation that uid cannot reach (a virtualenv under /root, say) are bound into a
+private staging folder first (`autograder.limits`), so it can still read them.
+
+Where bubblewrap is missing or cannot run, `detect` falls back to "limits-only" (resource
+limits and the unprivileged user alone) and `Sandbox.description` says so plainly.
 """
 from __future__ import annotations
 
@@ -18,127 +24,171 @@ import functools
 import importlib.util
 import os
 import shutil
-import site
-import subprocess
+import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import packages
 from .limits import NOBODY
 
 HOME = "/home/student"
-# System paths a Python kernel needs; /bin, /lib... are symlinks into /usr on merged-/usr systems.
+SCRATCH = ["/tmp", HOME, "/dev/shm"]  # fresh for every notebook
+EXECUTOR_DIR = "/opt/autograder"
+# System paths a Python process needs; /bin, /lib... are symlinks into /usr on merged-/usr systems.
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
-ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/alternatives", "/etc/mime.types"]
+ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/alternatives"]
 HIDDEN_PACKAGES = ["solutions", "autograder"]
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of the student's kernel."""
+    """Resource limits of one sandbox (built from the grading options: `autograder.config`)."""
 
     memory_mb: int = 2048
-    """Address space (RLIMIT_AS) of the kernel and its children."""
-    cpu_seconds: int = 600
-    """CPU time of the kernel process (RLIMIT_CPU)."""
+    """Memory of the whole sandbox (cgroup) and address space of each of its processes."""
+    cpu_seconds: int = 300
+    """CPU time of a notebook's process (RLIMIT_CPU)."""
     file_mb: int = 64
-    """Largest file it may write (RLIMIT_FSIZE)."""
-    nproc: int = 512
-    """Processes and threads of the sandbox user (RLIMIT_NPROC; not enforced for root)."""
+    """Largest file a student's process may write (RLIMIT_FSIZE)."""
     tmpfs_mb: int = 256
-    """Size of each of its writable file systems (home and /tmp)."""
+    """Size of each writable file system (/tmp, home, /dev/shm); counted in the memory cap."""
+    processes: int = 256
+    """Processes and threads of the sandbox at once (pids cgroup, else RLIMIT_NPROC)."""
+    open_files: int = 1024
+    """Open files per process (RLIMIT_NOFILE)."""
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """How to start a command for student code."""
+    """How to start the template for student code, and what that gives."""
 
     mode: str
     """"bubblewrap" or "limits-only"."""
     limits: Limits
-    user: int | None
-    """uid to run as when the grader is root (None: keep the grader's user)."""
-    reason: str = ""
-    """Why the sandbox is weaker than bubblewrap, if it is."""
-
-    @classmethod
-    def detect(cls, limits: Limits = Limits(), use_bubblewrap: bool = True) -> "Sandbox":
-        """The strongest sandbox this machine supports, trying the strong ones first.
-
-        As root, the kernel is best started as an unprivileged user (NOBODY); that needs the
-        Python installation to be readable by that user. If it is not (e.g. under /root),
-        bubblewrap still runs the kernel as uid 65534 inside its user namespace, but the
-        process-count limit cannot be enforced.
-        """
-        root = os.geteuid() == 0
-        users = [NOBODY, None] if root else [None]
-        modes = (["bubblewrap"] if use_bubblewrap else []) + ["limits-only"]
-        failures = [] if use_bubblewrap else ["bubblewrap disabled with --no-sandbox"]
-        for mode in modes:
-            for user in users:
-                problem = sandbox_problem(mode, limits, user)
-                if problem:
-                    failures.append(problem)
-                    continue
-                notes = [f for f in failures if mode != "bubblewrap"]  # why bubblewrap is not used
-                if root and user is None:
-                    notes.append(f"uid {NOBODY} cannot read this Python installation ({sys.base_prefix}), so "
-                                 + (f"student code is uid {NOBODY} only inside bubblewrap's user namespace and "
-                                    "the number of its processes is capped by a cgroup where one can be created"
-                                    if mode == "bubblewrap" else "student code runs as root"))
-                return cls(mode, limits, user, "; ".join(notes))
-        raise RuntimeError("cannot start a Python kernel in any sandbox: " + "; ".join(failures))
+    allowed: tuple[str, ...] = ("numpy",)
+    """Packages student code may import (with their dependencies and IPython's)."""
+    user: int | None = None
+    """uid the sandbox runs as when the grader is root (None: the grader's own uid)."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What is weaker than full isolation, in plain words (filled in by `detect`)."""
 
     @property
     def weak(self) -> bool:
-        """True when student code can read more than its sandbox should show it."""
+        """True when student code can read files outside its sandbox."""
         return self.mode != "bubblewrap"
 
-    def wrap(self, argv: list[str], conn_dir: Path, workdir: Path, cgroup: Path | None = None) -> list[str]:
-        """Command line that runs `argv` in the sandbox.
+    # ---------------------------------------------------------------- the command
+    def template_command(self, staging: Path, cgroup_paths=()) -> list[str]:
+        """Command line that starts the template (`autograder.executor`) in this sandbox.
 
-        conn_dir: host directory shared at the same path (the kernel's connection file and
-        sockets). workdir: the home directory in limits-only mode (bubblewrap gives a tmpfs).
-        cgroup: a pids cgroup for the sandbox to join (`autograder.cgroup.create`).
+        staging: an empty folder of the grader's, used when the grader is root (see module doc).
+        cgroup_paths: cgroups for the launcher to join before anything else starts.
         """
-        launcher = [sys.executable, "-m", "autograder.limits", "--memory-mb", str(self.limits.memory_mb),
-                    "--cpu-seconds", str(self.limits.cpu_seconds), "--file-mb", str(self.limits.file_mb),
-                    "--nproc", str(self.limits.nproc)]
+        stages = self._stages(staging)
+        # limits.py is standalone: run by path, it works from a checkout that was not pip-installed
+        launcher = [sys.executable, str(Path(__file__).with_name("limits.py")), "--memory-mb",
+                    str(self.limits.memory_mb), "--file-mb", str(self.limits.file_mb)]
         if self.user is not None:
             launcher += ["--user", str(self.user)]
-        if cgroup is not None:
-            launcher += ["--cgroup", str(cgroup)]
+        if not cgroup_paths:
+            launcher += ["--nproc", str(self.limits.processes)]
+        for path in cgroup_paths:
+            launcher += ["--cgroup", str(path)]
+        for src, dest in stages.items():
+            launcher += ["--stage", f"{src}={dest}"]
+        python = [sys.executable, "-I", f"{EXECUTOR_DIR}/executor.py"]
         if self.mode != "bubblewrap":
-            return launcher + ["--", *argv]
-        inside = ["--uid", str(NOBODY), "--gid", str(NOBODY)] if self.user is None and os.geteuid() == 0 else []
-        return launcher + ["--", *bubblewrap_args(self.limits, conn_dir), *inside, "--", *argv]
+            return launcher + ["--", sys.executable, "-I", str(Path(__file__).with_name("executor.py"))]
+        return launcher + ["--", *self.bubblewrap_args(stages), "--", *python]
 
-    def environment(self, workdir: Path) -> dict:
-        """Environment of the kernel (bubblewrap clears and sets its own; see `bubblewrap_args`)."""
+    def bubblewrap_args(self, stages: dict | None = None) -> list[str]:
+        """bwrap's options: namespaces, a minimal read-only file system, a clean environment."""
+        stages = stages or {}
+
+        def source(path: str) -> str:
+            for root, stage in stages.items():
+                if path == root or path.startswith(root + os.sep):
+                    return stage + path[len(root):]
+            return path
+
+        size = str(self.limits.tmpfs_mb << 20)
+        args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
+        for path in SCRATCH:
+            args += ["--size", size, "--tmpfs", path]
+        for path in SYSTEM_DIRS:
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                args += ["--ro-bind", path, path]
+        for path in ETC_FILES:
+            args += ["--ro-bind-try", path, path]
+        bound = python_dirs()
+        for path in bound:
+            args += ["--ro-bind", source(path), path]
+        for path in packages.site_dirs():
+            if _inside(path, bound + ["/usr"]):
+                args += ["--tmpfs", path]  # emptied; the allowed packages are bound back below
+        for path in packages.shown_paths(self.allowed):
+            args += ["--ro-bind", source(path), path]
+        for path in hidden_dirs(bound + ["/usr"]):
+            args += ["--tmpfs", path]
+        here = Path(__file__).parent
+        for name in ("executor.py", "probes.py"):
+            args += ["--ro-bind", str(here / name), f"{EXECUTOR_DIR}/{name}"]
+        args += ["--chdir", HOME, "--clearenv"]
+        for key, value in environment(HOME).items():
+            args += ["--setenv", key, value]
+        return args
+
+    def _stages(self, staging: Path) -> dict[str, str]:
+        """Python directories the sandbox's uid cannot reach -> where the launcher binds them."""
+        if self.user is None or self.mode != "bubblewrap":
+            return {}
+        roots = sorted({*python_dirs(), *packages.site_dirs()})
+        roots = [r for r in roots if not any(r.startswith(o + os.sep) for o in roots if o != r)]
+        return {root: str(staging / str(i)) for i, root in enumerate(roots) if not reachable(root, self.user)}
+
+    # ---------------------------------------------------------------- the child
+    def child_settings(self) -> dict:
+        """What the template's child needs to set itself up (sent with each fork request)."""
+        home = HOME if self.mode == "bubblewrap" else None
+        limits = self.limits
+        return {"scratch": SCRATCH if home else [], "home": home or "",
+                "environment": environment(home or ""),
+                "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,
+                           "file_mb": limits.file_mb, "open_files": limits.open_files,
+                           "tmpfs_mb": limits.tmpfs_mb, "nproc": 0}}
+
+    @property
+    def description(self) -> str:
+        """One paragraph for the instructor: what isolation is in force, and what to do."""
+        allowed = ", ".join(self.allowed) or "no extra packages"
         if self.mode == "bubblewrap":
-            return kernel_environment(HOME)
-        return {**kernel_environment(str(workdir)), "TMPDIR": str(workdir)}
+            head = ("Isolation: full. " if not self.notes else "Isolation: partial. ") + (
+                "Student code runs in a bubblewrap sandbox: no network, a read-only system, fresh private "
+                f"files for every notebook, no access to the course directory; it may import {allowed}")
+        else:
+            head = ("Isolation: WEAK. Student code runs with resource limits only: it can read every file "
+                    "the grader's user can read (the course directory included)")
+        tail = " ".join(self.notes)
+        return f"{head}. {tail}".strip()
 
-    def prepare_dir(self, path: Path) -> None:
-        """Make a host directory the sandbox user may write to (it owns nothing else)."""
-        path.mkdir(parents=True, exist_ok=True)
-        if self.user is not None:
-            os.chown(path, self.user, self.user)
-        path.chmod(0o700)
 
-
-def kernel_environment(home: str) -> dict:
-    """The whole environment a student's kernel gets: nothing of the grader's leaks in."""
-    return {"HOME": home, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": f"{home}/.matplotlib",
-            "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter"}
+def environment(home: str) -> dict:
+    """The whole environment of student code: nothing of the grader's leaks in."""
+    env = {"HOME": home or "/nonexistent", "USER": "student", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+           "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "agg"}
+    if home:
+        env.update({"TMPDIR": "/tmp", "MPLCONFIGDIR": f"{home}/.matplotlib", "IPYTHONDIR": f"{home}/.ipython"})
+    return env
 
 
 def python_dirs() -> list[str]:
-    """Directories holding this Python and its packages (read-only in the sandbox)."""
-    candidates = {sys.base_prefix, sys.prefix, *site.getsitepackages()}
-    candidates |= {p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p}
+    """Directories holding this Python (read-only in the sandbox; their site dirs are emptied)."""
+    candidates = {sys.base_prefix, sys.prefix}
     dirs = sorted(os.path.realpath(p) for p in candidates if os.path.isdir(p))
     return [d for i, d in enumerate(dirs) if not any(d.startswith(o + os.sep) for o in dirs[:i])]
 
@@ -150,55 +200,65 @@ def hidden_dirs(bound: list[str]) -> list[str]:
         spec = importlib.util.find_spec(name)
         for loc in (spec.submodule_search_locations or []) if spec else []:
             loc = os.path.realpath(loc)
-            if any(loc == b or loc.startswith(b + os.sep) for b in bound):
+            if _inside(loc, bound):
                 found.append(loc)
     return found
 
 
-def bubblewrap_args(limits: Limits, conn_dir: Path) -> list[str]:
-    """bwrap's options: namespaces, a minimal read-only file system, a clean environment."""
-    size = str(limits.tmpfs_mb * 1024 * 1024)
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
-            "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
-    for path in SYSTEM_DIRS:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    for path in ETC_FILES:
-        args += ["--ro-bind-try", path, path]
-    bound = python_dirs()
-    for path in bound:
-        args += ["--ro-bind", path, path]
-    for path in hidden_dirs(bound):
-        args += ["--tmpfs", path]  # an empty folder in place of the package
-    conn = str(conn_dir)
-    args += ["--bind", conn, conn, "--chdir", HOME, "--clearenv"]
-    for key, value in kernel_environment(HOME).items():
-        args += ["--setenv", key, value]
-    return args
+def reachable(path: str, uid: int) -> bool:
+    """Can `uid` (counting neither root's powers nor group membership) traverse to and read `path`?"""
+    parts = Path(path).parts
+    for i in range(1, len(parts) + 1):
+        try:
+            st = os.stat(Path(*parts[:i]))
+        except OSError:
+            return False
+        perm = (st.st_mode >> 6) & 7 if st.st_uid == uid else st.st_mode & 7
+        last = i == len(parts)
+        need = (1 | (4 if last else 0)) if stat.S_ISDIR(st.st_mode) else 4
+        if perm & need != need:
+            return False
+    return True
+
+
+def _inside(path: str, roots) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def bubblewrap_installed() -> bool:
+    return shutil.which("bwrap") is not None
 
 
 @functools.lru_cache(maxsize=8)
-def sandbox_problem(mode: str, limits: Limits, user: int | None) -> str:
-    """"" if a Python with numpy and ipykernel starts in this sandbox, else why not."""
-    if mode == "bubblewrap" and shutil.which("bwrap") is None:
-        return "bubblewrap (the `bwrap` command, Debian package `bubblewrap`) is not installed"
-    import tempfile
+def detect(limits: Limits = Limits(), allowed: tuple[str, ...] = ("numpy",), use_bubblewrap: bool = True) -> Sandbox:
+    """The strongest sandbox this machine supports, checked by starting one and running a cell.
 
-    with tempfile.TemporaryDirectory(prefix="autograder-probe-") as tmp:
-        sandbox = Sandbox(mode, limits, user)
-        conn = Path(tmp)
-        sandbox.prepare_dir(conn)
-        argv = sandbox.wrap([sys.executable, "-c", "import numpy, ipykernel"], conn, conn)
-        try:
-            result = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                                    env=sandbox.environment(conn), cwd=conn)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{mode} could not start: {exc}"
-        if result.returncode != 0:
-            who = f" as uid {user}" if user is not None else ""
-            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            return f"{mode}{who} cannot start Python: {last[:200]}"
-    return ""
+    As root, the sandbox runs as NOBODY (65534). Without bubblewrap (or with it disabled)
+    the result is "limits-only"; its notes say why and what that means.
+    """
+    from .template import Template, TemplateError
+
+    root = os.geteuid() == 0
+    failures: list[str] = []
+    if not use_bubblewrap:
+        failures.append("bubblewrap was turned off (--no-sandbox)")
+    elif not bubblewrap_installed():
+        failures.append("bubblewrap is not installed: `sudo apt-get install -y bubblewrap`")
+    modes = ["bubblewrap"] if use_bubblewrap and bubblewrap_installed() else []
+    for mode in modes + ["limits-only"]:
+        users = [NOBODY, None] if root and mode == "bubblewrap" else ([NOBODY, None] if root else [None])
+        for user in users:
+            if mode == "limits-only" and user == NOBODY and not reachable(sys.executable, NOBODY):
+                continue
+            candidate = Sandbox(mode, limits, allowed, user)
+            try:
+                notes = Template(candidate).check()
+            except TemplateError as exc:
+                failures.append(f"{mode}{' as uid %d' % user if user is not None else ''}: {exc}")
+                continue
+            if mode != "bubblewrap":
+                notes = [failures[0] + "."] + notes if failures else notes
+            if root and user is None:
+                notes.append("Student code runs as root inside its namespace (uid 65534 could not be used).")
+            return Sandbox(mode, limits, allowed, user, tuple(notes))
+    raise RuntimeError("cannot start student code in any sandbox: " + "; ".join(failures))

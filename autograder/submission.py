@@ -1,27 +1,44 @@
-"""Read what a student handed in, and restore it against the source, the way nbgrader does.
+"""Read what a student handed in, with limits, and restore it against the source, as nbgrader does.
 
-Anything can arrive in ``submitted/<student>/<assignment>/``: a notebook, a renamed
-notebook, an old nbformat, a binary file, half a JSON document, a notebook whose test cells
-were edited or deleted. `load` turns each into either a restored notebook ready to run, with
-a list of what was wrong ("flags"), or a `Rejected` with the reason it cannot be graded.
+This is the one place a submission is read. Anything can arrive in
+``submitted/<student>/<assignment>/``: a notebook, a renamed notebook, an old nbformat, a
+binary file, half a JSON document, JSON nested 100,000 levels deep, a symbolic link to the
+instructor's source, a cell whose nbgrader metadata is a string, a 20-digit timestamp.
+Every step has a limit (size, depth, number of cells, length of a field) and every failure
+is contained: a submission is either a restored notebook ready to run, with a list of what
+was wrong ("flags"), or a `Rejected` with the reason it scores 0. Nothing here raises for
+any input.
 
 Restoring uses nbgrader's own preprocessors with the gradebook's copy of the source cells:
-DeduplicateIds, OverwriteKernelspec, OverwriteCells (which puts back deleted, blanked,
-edited or re-weighted test cells, hidden tests included) and CheckCellMetadata. Their
-warnings become the flags.
+ClearOutput (saved outputs are never graded), DeduplicateIds, OverwriteKernelspec,
+OverwriteCells (which puts back deleted, blanked, edited or re-weighted test cells, hidden
+tests included) and CheckCellMetadata. Their warnings become the flags.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
-MAX_BYTES = 20 * 2**20
+from . import inert
+
+MAX_BYTES = 100 * 2**20  # a notebook is graded on its code; only a hostile file is this large
+MAX_DEPTH = 64  # JSON nesting (a notebook needs about 10)
+MAX_CELLS = 2000  # the exercises have about 30
+MAX_FILES = 64  # files in one assignment folder
+NBGRADER_KEYS = {"grade": bool, "solution": bool, "locked": bool, "task": bool, "grade_id": str,
+                 "points": (int, float), "schema_version": int, "cell_type": str, "checksum": str}
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 
 
 @dataclass
@@ -49,55 +66,200 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# ---------------------------------------------------------------------- the folder
+
+
+def is_real_dir(path: Path) -> bool:
+    """A directory that is not a symbolic link."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def regular_files(folder: Path) -> list[Path]:
+    """The regular files (not links, devices, folders) directly in `folder`, sorted, at most MAX_FILES."""
+    if not is_real_dir(folder):
+        return []
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    found.append(Path(entry.path))
+                if len(found) >= MAX_FILES:
+                    break
+    except OSError:
+        return []
+    return sorted(found)
+
+
 def locate(folder: Path, notebook: str) -> tuple[Path | None, list[str]]:
     """The file to grade as `<notebook>.ipynb` in a student's folder, and flags about it.
 
-    A single other ``.ipynb`` stands in for a missing, misnamed one (and is flagged).
+    Links and other non-regular files are never followed or read. A single other
+    ``.ipynb`` stands in for a missing, misnamed one (and is flagged).
     """
     expected = folder / f"{notebook}.ipynb"
-    if expected.is_file():
+    if os.path.lexists(expected) and not stat.S_ISREG(os.lstat(expected).st_mode):
+        return None, [f"{expected.name} is not a regular file (a link or a folder), so it was not read"]
+    files = regular_files(folder)
+    if expected in files:
         return expected, []
-    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    others = [p for p in files if p.suffix == ".ipynb"]
     if len(others) == 1:
-        return others[0], [f"graded {others[0].name} as {expected.name} (wrong file name)"]
+        return others[0], [f"graded {inert.plain(others[0].name, 80)} as {expected.name} (wrong file name)"]
     if others:
-        names = ", ".join(p.name for p in others)
+        names = ", ".join(inert.plain(p.name, 80) for p in others[:5])
         return None, [f"no {expected.name} (found {names}; which one is it?)"]
     return None, [f"no {expected.name} was submitted"]
 
 
-def read(path: Path) -> nbformat.NotebookNode | Rejected:
-    """Parse a file as a notebook of nbformat 4 (older formats are converted)."""
+def digest(folder: Path) -> str:
+    """SHA-256 over the names and bytes of the folder's regular files: what was submitted."""
+    h = hashlib.sha256()
+    for path in regular_files(folder):
+        data = _read_bytes(path, MAX_BYTES)
+        h.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + (data if data is not None else b"?") + b"\0")
+    return h.hexdigest()
+
+
+def timestamp(folder: Path) -> datetime | None:
+    """The submission time in ``timestamp.txt`` (nbgrader's convention), or None if absent or unreadable."""
+    from nbgrader.utils import parse_utc
+
+    data = _read_bytes(folder / "timestamp.txt", 256)
+    if not data:
+        return None
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Rejected(f"{path.name} is {size / 2**20:.1f} MB; notebooks over {MAX_BYTES // 2**20} MB are not graded")
-        raw = path.read_bytes()
-    except OSError as exc:
-        return Rejected(f"{path.name} could not be read: {exc.strerror or exc}")
+        ts = parse_utc(data.decode("utf-8").strip())
+    except Exception:  # noqa: BLE001 - any text can be in the file: overflowing numbers, garbage
+        return None
+    return ts if 1970 <= ts.year <= 9999 else None
+
+
+def _read_bytes(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file (never through a link), or None; at most `limit` + 1 bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------- the notebook
+
+
+def json_depth(raw: bytes) -> int:
+    """Deepest nesting of brackets and braces outside strings (in C speed, for any size)."""
+    skeleton = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
+    steps = np.isin(skeleton, (ord("["), ord("{"))).astype(np.int32) - np.isin(skeleton, (ord("]"), ord("}")))
+    return int(np.cumsum(steps).max()) if steps.size else 0
+
+
+def read(path: Path) -> nbformat.NotebookNode | Rejected:
+    """Parse a file as a notebook of nbformat 4 (older formats are converted), within every limit."""
+    name = inert.plain(path.name, 80)
+    raw = _read_bytes(path, MAX_BYTES)
+    if raw is None:
+        return Rejected(f"{name} could not be read")
+    if len(raw) > MAX_BYTES:
+        return Rejected(f"{name} is larger than {MAX_BYTES // 2**20} MB, which no notebook of this course needs")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return Rejected(f"{path.name} is not a text file (is it a notebook saved in another format?)")
+        return Rejected(f"{name} is not a text file (is it a notebook saved in another format?)")
+    if json_depth(raw) > MAX_DEPTH:
+        return Rejected(f"{name} is nested more than {MAX_DEPTH} levels deep, which no notebook is")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Rejected(f"{path.name} is not valid JSON ({exc.msg} at line {exc.lineno}): the file is damaged")
-    if not isinstance(data, dict) or "nbformat" not in data or not ("cells" in data or "worksheets" in data):
-        return Rejected(f"{path.name} is JSON but not a Jupyter notebook")
+    except (ValueError, RecursionError) as exc:
+        where = f" ({exc.msg} at line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        return Rejected(f"{name} is not valid JSON{where}: the file is damaged")
+    if not isinstance(data, dict) or "nbformat" not in data or not isinstance(data.get("cells", data.get("worksheets")), list):
+        return Rejected(f"{name} is JSON but not a Jupyter notebook")
+    cells = data.get("cells") or [c for w in data.get("worksheets", []) if isinstance(w, dict)
+                                  for c in w.get("cells", []) if isinstance(w.get("cells"), list)]
+    if len(cells) > MAX_CELLS:
+        return Rejected(f"{name} has {len(cells)} cells; notebooks of more than {MAX_CELLS} cells are not graded")
     try:
-        nb = nbformat.reads(text, as_version=4)
+        converted = json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
+        damaged = _normalise(converted)
+        nb = nbformat.reads(json.dumps(converted), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for malformed input
-        return Rejected(f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}")
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Rejected(f"{name} is not a valid notebook: {inert.plain(first, 200)}")
+    meta = nb.metadata.setdefault("autograder", {})
     if data.get("nbformat") != 4:
-        nb.metadata.setdefault("autograder", {})["converted_from"] = data.get("nbformat")
+        meta["converted_from"] = data.get("nbformat") if isinstance(data.get("nbformat"), int) else "?"
+    if damaged:
+        meta["damaged_metadata"] = damaged
     return nb
 
 
-def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, release=None) -> Restored | Rejected:
-    """Put the source's test and read-only cells back, as nbgrader's autograde does.
+def _normalise(data: dict) -> int:
+    """Clear saved outputs and drop metadata nbgrader's code cannot take; returns how many cells were damaged."""
+    damaged = 0
+    if not isinstance(data.get("metadata"), dict):
+        data["metadata"] = {}
+    for cell in data.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        meta = cell.get("metadata")
+        if not isinstance(meta, dict):
+            cell["metadata"], damaged = {}, damaged + 1
+            continue
+        if "nbgrader" not in meta:
+            continue
+        clean = _clean_grading(meta["nbgrader"])
+        if clean is None:
+            del meta["nbgrader"]
+            damaged += 1
+        elif clean != meta["nbgrader"]:
+            meta["nbgrader"] = clean
+            damaged += 1
+    return damaged
 
+
+def _clean_grading(grading) -> dict | None:
+    """The nbgrader metadata of a cell with only known keys of the right types (None if unusable)."""
+    if not isinstance(grading, dict):
+        return None
+    clean = {}
+    for key, value in grading.items():
+        kind = NBGRADER_KEYS.get(key)
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100
+        elif kind == (int, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6
+        else:
+            ok = kind is str and isinstance(value, str) and len(value) <= 200
+        if ok:
+            clean[key] = value
+    if not _good_id(clean.get("grade_id")):
+        return None
+    if "grade_id" not in clean and any(clean.get(k) for k in ("grade", "solution", "locked", "task")):
+        return None  # nbgrader cannot handle a graded or locked cell without an id
+    return clean
+
+
+def _good_id(value) -> bool:
+    return value is None or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value) is not None)
+
+
+def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, source, release=None) -> Restored | Rejected:
+    """Put the source's test and read-only cells back, as nbgrader's autograde does; make the rest inert.
+
+    source: the instructor's notebook (trusted Markdown and metadata come from it).
     release: the notebook students were given; a locked cell is reported as edited only if
     it differs from its released version (nbgrader compares with the source, which still
     holds the hidden tests, and so reports every test cell).
@@ -106,26 +268,30 @@ def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, re
                                         OverwriteKernelspec)
 
     collect = _Collect()
-    log = logging.getLogger(f"autograder.restore.{student}.{notebook}")
+    log = logging.getLogger(f"autograder.restore.{id(nb)}")
     log.propagate = False
     log.addHandler(collect)
     resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student, "db_url": db_url}}
-    flags = _edited_cells(nb, release) if release is not None else []
+    flags = []
+    meta = nb.metadata.get("autograder", {})
+    if meta.get("damaged_metadata"):
+        flags.append(f"{meta['damaged_metadata']} cell(s) had damaged grading metadata, which was ignored")
     if release is not None:
-        flags += _put_back_deleted(nb, release)
-    converted = nb.metadata.get("autograder", {}).get("converted_from")
-    if converted is not None:
-        flags.append(f"converted from nbformat {converted} to 4")
+        flags += _edited_cells(nb, release) + _put_back_deleted(nb, release)
+    if meta.get("converted_from") is not None:
+        flags.append(f"converted from nbformat {meta['converted_from']} to 4")
     try:
         for pp in (ClearOutput(log=log), DeduplicateIds(log=log), _DropEmptyMetadata(), OverwriteKernelspec(log=log),
                    OverwriteCells(log=log, add_missing_cells=True), CheckCellMetadata(log=log)):
             nb, resources = pp.preprocess(nb, resources)
     except Exception as exc:  # noqa: BLE001 - corrupted nbgrader metadata and the like
-        return Rejected(f"the notebook's grading metadata is damaged and could not be repaired ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return Rejected(f"the notebook's grading metadata is damaged and could not be repaired "
+                        f"({type(exc).__name__}: {inert.plain(text)})")
     finally:
         log.removeHandler(collect)
     flags += [_explain(m) for m in collect.messages if release is None or "'checksum'" not in m]
+    flags += inert.inert_notebook(nb, source)
     return Restored(nb, list(dict.fromkeys(f for f in flags if f)))
 
 
@@ -190,5 +356,5 @@ def _explain(message: str) -> str:
     for pattern, text in patterns:
         m = re.search(pattern, message)
         if m:
-            return text.format(m.group(1))
-    return message[:200]
+            return text.format(inert.plain(m.group(1), 100))
+    return inert.plain(message, 200)

@@ -1,9 +1,19 @@
 """The verdict: compare a student's recording with the reference's, and name the likely mistake.
 
 This is the one module that decides whether a check passes. It runs in the grader's own
-process (or, under plain nbgrader, in the kernel): the student's recording is only data.
-A failing check is diagnosed by running the same probe against each known misconception
-(`autograder.misconceptions`) and reporting the ones whose recording the student's matches.
+process (or, under plain nbgrader, in the kernel). The student's recording is an answer and
+nothing else:
+
+1. `validate`: the grader's own copy of the script says which keys every step must have
+   recorded (its values, or its error, or "skipped" where a step it depends on failed);
+   a recording with a key missing or one too many is rejected whole, so a student cannot
+   make the grader skip a step, drop a comparison or add a verdict.
+2. `compare`: every judged step is compared with the reference, with the check's (or the
+   step's) tolerances; a judged step that could not run is a failure, never a pass.
+3. Tolerated mistakes of other cells (`Check.tolerates`): the answer passes if it is
+   exactly what that known mistake gives, context steps included (see `autograder.checks`).
+4. Diagnosis: a failing answer is compared with what each known mistake gives on the same
+   inputs (`autograder.misconceptions`); those it matches are named, as many as match.
 """
 from __future__ import annotations
 
@@ -14,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import probes
-from .misconceptions import Misconception, load_misconceptions
+from .misconceptions import Misconception, by_key, load_misconceptions
 
 
 class GraderError(RuntimeError):
@@ -26,15 +36,18 @@ class Verdict:
     """Outcome of one check."""
 
     name: str
-    """Check name."""
+    """Check name (never shown to students)."""
+    about: str
+    """What the check asks, in the students' words."""
     passed: bool
-    """True when the student's recording matches the reference's."""
     problems: list = field(default_factory=list)
     """What differs, one sentence each."""
     causes: list = field(default_factory=list)
-    """Keys of the misconceptions whose recording the student's matches."""
+    """Keys of the misconceptions whose answer the student's matches."""
     message: str = ""
     """Everything above as a message for the student ("" when passed)."""
+    tolerated: str = ""
+    """The other cell's mistake this answer was accepted with ("" if none)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,62 +58,150 @@ def reference_namespace() -> dict:
     return {name: getattr(solutions, name) for name in solutions.__all__}
 
 
+def mistake_namespace(m: Misconception) -> dict:
+    return {**reference_namespace(), **m.namespace}
+
+
 def judge_check(check, script, arrays, student, reference=None, wrong=None) -> Verdict:
     """Verdict of `check` for the `student` recording (a dict of arrays from `probes.run`).
 
     reference: the reference's recording (computed if None). wrong: a dict caching each
-    misconception's recording for these same inputs, shared between students (or None).
+    misconception's recording for these same inputs (filled as needed), or None.
     """
     if reference is None:
         reference = probes.run(script, arrays, reference_namespace())
-    problems = compare(script, reference, student, check.rtol, check.atol, strict=True)
-    if not problems:
-        return Verdict(check.name, True)
     wrong = {} if wrong is None else wrong
-    causes = [m for m in candidate_misconceptions(check)
-              if _matches(m, check, script, reference, student, _recording(m, script, arrays, wrong))]
-    lines = [f"{check.name} ({check.about}) failed:"] + [f"  - {p}" for p in problems[:6]]
+
+    def answer_of(m):
+        if m.key not in wrong:
+            wrong[m.key] = probes.run(script, arrays, mistake_namespace(m))
+        return wrong[m.key]
+
+    structure = validate(script, student)
+    if structure:
+        return _failed(check, structure, [], "The answer your code sent back was incomplete or altered, "
+                       "so nothing could be compared.")
+    problems = compare(script, reference, student, check, judged_only=True, student_rec=student)
+    if not problems:
+        return Verdict(check.name, check.about, True)
+    for key in check.tolerates:
+        m = by_key(key)
+        if m is not None and not compare(script, answer_of(m), student, check, judged_only=False, strict=False,
+                                         student_rec=student):
+            return Verdict(check.name, check.about, True, tolerated=key)
+    causes = [m for m in candidates(check)
+              if compare(script, reference, answer_of(m), check, judged_only=True, student_rec=answer_of(m))
+              and not compare(script, answer_of(m), student, check, judged_only=True, strict=False, student_rec=student)]
+    return _failed(check, problems, causes)
+
+
+def _failed(check, problems, causes, note="") -> Verdict:
+    lines = [f"Failed: {check.about}."] + ([note] if note else [])
+    lines += [f"  - {p}" for p in problems[:6]]
     if len(problems) > 6:
         lines.append(f"  - ... and {len(problems) - 6} more differences")
-    for m in causes:
-        lines.append(f"Likely cause: {m.message}")
-    return Verdict(check.name, False, problems, [m.key for m in causes], "\n".join(lines))
+    lines += [f"Likely mistake: {m.message}" for m in causes]
+    return Verdict(check.name, check.about, False, problems, [m.key for m in causes], "\n".join(lines))
 
 
-def candidate_misconceptions(check) -> list[Misconception]:
-    return [m for m in load_misconceptions() if set(m.targets) & set(check.names)]
+def candidates(check) -> list[Misconception]:
+    """Known mistakes in the functions this check asks about (other cells' mistakes excluded)."""
+    return [m for m in load_misconceptions() if set(m.targets) & set(check.names) and m.key not in check.tolerates]
 
 
-def _recording(m: Misconception, script, arrays, cache: dict) -> dict:
-    """What misconception `m` answers to the probe (cached by its key)."""
-    if m.key not in cache:
-        cache[m.key] = probes.run(script, arrays, {**reference_namespace(), **m.namespace})
-    return cache[m.key]
+# ---------------------------------------------------------------------- structure
 
 
-def _matches(m: Misconception, check, script, reference, student, wrong) -> bool:
-    """Does the student's recording match `wrong`, what misconception `m` produces?"""
-    # Only a difference in what is computed counts: every misconception also skips the
-    # input validation that "expect" steps ask for, which says nothing about its mistake.
-    computed = {"steps": [s for s in script["steps"] if "expect" not in s]}
-    if not compare(computed, reference, wrong, check.rtol, check.atol, strict=True):
-        return False  # this check cannot tell m apart from the reference
-    return not compare(script, wrong, student, check.rtol, check.atol, strict=False)
+def _refs(value) -> set[str]:
+    """Names of saved values a step argument refers to ("$name" or "$name.method")."""
+    if isinstance(value, str) and value.startswith("$"):
+        return {value[1:].partition(".")[0]}
+    if isinstance(value, list):
+        return set().union(*(_refs(v) for v in value)) if value else set()
+    return set()
 
 
-def compare(script, expected, actual, rtol, atol, strict=True) -> list[str]:
-    """Sentences describing how `actual` differs from `expected`, step by step.
+def step_refs(step) -> set[str]:
+    refs = set()
+    for key in ("call", "attrs", "set", "value"):
+        refs |= _refs(step.get(key))
+    refs |= _refs(step.get("args", [])) | _refs(step.get("is", []))
+    for v in step.get("kwargs", {}).values():
+        refs |= _refs(v)
+    return refs
 
-    strict: `expected` is the reference, so an error it raises is a grader bug, and steps
-    marked "expect" require the error the contract asks for. Otherwise (matching a
-    misconception) the two recordings only have to raise, or not raise, alike.
-    """
-    problems = []
+
+def value_keys(step) -> set[str]:
+    """The keys a step records when it succeeds."""
+    sid = step["id"]
+    if "attrs" in step:
+        return {f"{sid}.{n}" for n in step["names"]}
+    if "is" in step:
+        return {f"{sid}.is"}
+    if "set" in step:
+        return {f"{sid}.ok"}
+    keys = {f"{sid}.{n}" for n in step.get("record", [])}
+    if step.get("watch"):
+        keys |= {f"{sid}.arg{i}" for i, a in enumerate(step.get("args", [])) if isinstance(a, str) and a[:1] == "@"}
+    return keys
+
+
+def validate(script, recording) -> list[str]:
+    """Problems with the *structure* of a recording, judged from the grader's own script only."""
+    producer, failed, seen, problems = {}, set(), set(), []
     for step in script["steps"]:
         sid, label = step["id"], step.get("label", step["id"])
+        keys = {k for k in recording if k.split(".", 1)[0] == sid}
+        seen |= keys
+        error_keys = {f"{sid}.error", f"{sid}.error_types"}
+        depends_on_failure = any(producer.get(ref) in failed for ref in step_refs(step))
+        if keys == value_keys(step) and not (keys & error_keys):
+            pass
+        elif keys == error_keys and all(np.asarray(recording[k]).dtype.kind == "U" for k in keys):
+            failed.add(sid)
+        elif keys == {f"{sid}.skipped"} and depends_on_failure:
+            failed.add(sid)
+        else:
+            problems.append(f"the answer for {label} is missing or has unexpected entries")
+        names = step.get("save")
+        for name in ([names] if isinstance(names, str) else names or []):
+            producer[name] = sid
+    extra = set(recording) - seen
+    if extra:
+        problems.append(f"the answer has {len(extra)} entries that were not asked for")
+    return problems
+
+
+# ---------------------------------------------------------------------- values
+
+
+def compare(script, expected, actual, check, judged_only=True, strict=True, student_rec=None) -> list[str]:
+    """Sentences describing how `actual` differs from `expected`, step by step.
+
+    judged_only: leave out context steps (comparing with the reference); otherwise compare
+    them too (matching a tolerated mistake). strict: `expected` is the reference, so an
+    error it raises is a grader bug, and "expect" steps require the error the contract
+    asks for; otherwise the two only have to raise, or not raise, alike.
+    student_rec: the recording `actual` belongs to (for steps compared "same_as" another).
+    """
+    problems, failed, producer = [], {}, {}
+    for step in script["steps"]:
+        sid, label = step["id"], step.get("label", step["id"])
+        act_err = _text(actual.get(f"{sid}.error"))
+        if act_err is not None:
+            failed[sid] = f"{label} raised {act_err[:160]}"
+        elif f"{sid}.skipped" in actual:
+            failed[sid] = next((failed[producer[r]] for r in step_refs(step) if producer.get(r) in failed),
+                               "an earlier call failed")
+        names = step.get("save")
+        for name in ([names] if isinstance(names, str) else names or []):
+            producer[name] = sid
+        if step.get("context") and judged_only:
+            continue
+        exp_err = _text(expected.get(f"{sid}.error"))
         if f"{sid}.skipped" in actual:
-            continue  # an earlier failure already explains it
-        exp_err, act_err = _text(expected.get(f"{sid}.error")), _text(actual.get(f"{sid}.error"))
+            problems.append(f"{label} could not be run: {failed[sid]}")
+            continue
         if strict and "expect" in step:
             problems += _expected_error(step, label, act_err, actual.get(f"{sid}.error_types"))
             continue
@@ -109,15 +210,22 @@ def compare(script, expected, actual, rtol, atol, strict=True) -> list[str]:
         if exp_err is not None or act_err is not None:
             if (exp_err is None) != (act_err is None):
                 problems.append(f"{label} raised {act_err}{_hint(act_err)}" if act_err else f"{label} returned normally")
-            elif _text(expected.get(f"{sid}.error_types")).split(",")[0] != _text(actual.get(f"{sid}.error_types")).split(",")[0]:
+            elif _first(expected.get(f"{sid}.error_types")) != _first(actual.get(f"{sid}.error_types")):
                 problems.append(f"{label} raised {act_err}, not {exp_err}")
             continue
-        for key in sorted(k for k in expected if k.startswith(f"{sid}.")):
+        target = expected
+        if step.get("same_as") and strict and student_rec is not None:
+            other = step["same_as"]
+            target = {k.replace(f"{other}.", f"{sid}.", 1): v for k, v in student_rec.items() if k.startswith(f"{other}.")}
+        rtol, atol = step.get("rtol", check.rtol), step.get("atol", check.atol)
+        for key in sorted(value_keys(step)):
             what = _describe(step, key, label)
-            if key not in actual:
+            if key not in actual or key not in target:
                 problems.append(f"{what}: nothing was recorded")
                 continue
-            problem = _compare_value(what, expected[key], actual[key], rtol, atol)
+            watched = key.split(".", 1)[1].startswith("arg")
+            problem = compare_value(what, target[key], actual[key], rtol, atol,
+                                    strict=check.contract or watched, values=step.get("values", True) or watched)
             if problem:
                 problems.append(problem)
     return problems
@@ -144,24 +252,37 @@ def _describe(step, key, label):
         return f"after {label}, its argument {arg.lstrip('@$')}"
     if "attrs" in step:
         return f"{step['attrs'].lstrip('$')}.{name} ({label})"
+    if "is" in step or "set" in step:
+        return label
     return f"{name} from {label}"
 
 
-def _compare_value(what, exp, act, rtol, atol):
+def compare_value(what, exp, act, rtol, atol, strict=True, values=True):
+    """One sentence if `act` differs from `exp`, else None.
+
+    strict: shapes and dtypes must match exactly (contract cells and watched inputs);
+    otherwise an array of the same size is compared as if reshaped, in float64. values:
+    False asks only that an array of numbers came back (and, if strict, its shape and dtype).
+    """
     exp, act = np.asarray(exp), np.asarray(act)
     if exp.dtype.kind == "U":
         return None if act.dtype.kind == "U" and str(act) == str(exp) else f"{what} is {_short(act)}, expected {exp}"
     if act.dtype.kind == "U":
         return f"{what}: {act}"
-    if act.shape != exp.shape:
-        return f"{what} has shape {act.shape}, expected {exp.shape}"
-    if exp.dtype.kind in "biu":
-        if act.dtype.kind not in "biuf" or not np.array_equal(act, exp):
-            return f"{what} is {_short(act)}, expected {_short(exp)}"
+    if not values and not strict:
         return None
-    if act.dtype != exp.dtype:
+    if act.shape != exp.shape and (strict or act.size != exp.size):
+        return f"{what} has shape {act.shape}, expected {exp.shape}"
+    if strict and act.dtype != exp.dtype and not (exp.dtype.kind in "biu" and act.dtype.kind in "biu"):
         why = {"float32": " (float32 input must stay float32)", "float64": " (integer or float64 input computes in float64)"}
         return f"{what} has dtype {act.dtype}, expected {exp.dtype}{why.get(str(exp.dtype), '')}"
+    if not values:
+        return None
+    act = act.reshape(exp.shape)
+    if exp.dtype.kind in "biu" or exp.dtype == bool:
+        if not np.array_equal(act, exp):
+            return f"{what} is {_short(act)}, expected {_short(exp)}"
+        return None
     act64, exp64 = act.astype(np.float64), exp.astype(np.float64)
     finite = np.isfinite(exp64)
     scale = max(1.0, float(np.abs(exp64[finite]).max())) if finite.any() else 1.0
@@ -171,8 +292,9 @@ def _compare_value(what, exp, act, rtol, atol):
     diff = np.where(ok, 0.0, np.abs(np.nan_to_num(act64 - exp64, nan=np.inf)))
     idx = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
-    return (f"{what} is wrong in {int((~ok).sum())} of {ok.size} values; the largest difference is"
-            f"{where}: got {act64[idx]:.6g}, expected {exp64[idx]:.6g}")
+    allowed = atol * scale + rtol * abs(exp64[idx]) if np.isfinite(exp64[idx]) else 0.0
+    return (f"{what} is wrong in {int((~ok).sum())} of {ok.size} values; the largest difference is{where}: "
+            f"got {act64[idx]:.6g}, expected {exp64[idx]:.6g} (allowed difference {allowed:.2g})")
 
 
 def _short(a):
@@ -183,6 +305,10 @@ def _short(a):
 
 def _text(v):
     return None if v is None else str(np.asarray(v))
+
+
+def _first(v):
+    return (_text(v) or "").split(",")[0]
 
 
 def _hint(err):

@@ -2,13 +2,21 @@
 
 Every other ``*.py`` file in this folder is a self-contained module (numpy only) whose
 docstring's first paragraph is the message a student sees when their code behaves like it,
-and whose public functions and classes are wrong in exactly one way. They serve twice:
+and whose public functions and classes are wrong in exactly one way. Each declares:
+
+- ``CELLS``: for every exercise it applies to, the graded cells this mistake must lose (and
+  it must lose no other);
+- ``SUMMARY``: a few words for the instructor's class-wide summary ("divide the variance by N-1");
+- ``TARGETS`` (optional): the names where the mistake is, if it also defines correct helpers.
+
+They serve three times:
 
 - diagnosis: `autograder.verdict` runs a failing check against each misconception that
-  defines one of the check's names, and names those the student's output matches;
-- CI gates: the tests paste each file into the instructor solution of every exercise that
-  asks for one of its names, and require that real nbgrader autograding takes points away
-  and that the feedback names the misconception.
+  defines one of the check's names, and names those the student's answer matches;
+- tolerance: a check about another idea accepts the answer a mistake gives where its
+  inputs cannot hide it (`autograder.checks`);
+- CI gates: the tests paste each file into the instructor solution of every exercise it
+  applies to and require that it loses exactly its ``CELLS``, for hundreds of secrets.
 
 Files starting with "_" are correct bases shared by several misconceptions (a BatchNorm1d
 split into overridable steps, a forward pass for the backward mistakes). A misconception
@@ -40,6 +48,10 @@ class Misconception:
     targets: tuple
     """The names where the mistake is (a module's TARGETS, else all its names); the others
     are correct helpers, such as the forward pass a wrong backward pass needs."""
+    cells: dict
+    """assignment -> the grade ids of the cells this mistake must lose there."""
+    summary: str
+    """A few words for the class-wide summary."""
     namespace: dict = field(compare=False, hash=False, repr=False)
     """Those names, executed (trusted code: it ships with the grader)."""
 
@@ -60,11 +72,19 @@ def load_misconceptions() -> tuple[Misconception, ...]:
         ns: dict = {"__name__": f"misconception_{entry.name[:-3]}"}
         exec(compile(source, str(entry), "exec"), ns)  # noqa: S102 - our own files
         targets = tuple(ns.get("TARGETS", names))
-        found.append(Misconception(entry.name[:-3], message, source, names, targets, {n: ns[n] for n in names}))
+        cells = {a: tuple(c) for a, c in ns.get("CELLS", {}).items()}
+        summary = ns.get("SUMMARY") or message.split(". ")[0][:80]
+        found.append(Misconception(entry.name[:-3], message, source, names, targets, cells, summary,
+                                   {n: ns[n] for n in names}))
     return tuple(found)
 
 
-_BASE_IMPORT = re.compile(r"^from (_\w+) import [\w, ]+(?:  # .*)?$", re.M)
+def by_key(key: str) -> Misconception | None:
+    """The misconception of that file stem, or None."""
+    return next((m for m in load_misconceptions() if m.key == key), None)
+
+
+_BASE_IMPORT = re.compile(r"^from (_\w+) import (?:\*|[\w, ]+)(?:  # .*)?$", re.M)
 
 
 def compose(path: Path) -> str:

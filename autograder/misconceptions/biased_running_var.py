@@ -2,6 +2,9 @@
 """
 from _batchnorm1d import _CorrectBatchNorm1d
 
+SUMMARY = "store the biased variance as running_var"
+CELLS = {"ex04_inference": ["test_module_running_var"]}
+
 
 class BatchNorm1d(_CorrectBatchNorm1d):
     def _update(self, mean, var, n):

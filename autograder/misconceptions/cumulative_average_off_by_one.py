@@ -2,6 +2,9 @@
 """
 from _batchnorm1d import _CorrectBatchNorm1d
 
+SUMMARY = "average with 1 / (num_batches_tracked + 1) for momentum=None"
+CELLS = {"ex04_inference": ["test_module_momentum_none"]}
+
 
 class BatchNorm1d(_CorrectBatchNorm1d):
     def _factor(self):

@@ -2,6 +2,9 @@
 """
 from _batchnorm1d import _CorrectBatchNorm1d
 
+SUMMARY = "normalize with batch statistics in evaluation mode"
+CELLS = {"ex04_inference": ["test_module_eval"]}
+
 
 class BatchNorm1d(_CorrectBatchNorm1d):
     def forward(self, x):

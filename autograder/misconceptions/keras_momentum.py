@@ -2,6 +2,9 @@
 """
 from _batchnorm1d import _CorrectBatchNorm1d
 
+SUMMARY = "use the Keras momentum convention"
+CELLS = {"ex04_inference": ["test_module_running_mean"]}
+
 
 class BatchNorm1d(_CorrectBatchNorm1d):
     def _update(self, mean, var, n):

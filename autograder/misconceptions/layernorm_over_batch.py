@@ -1,8 +1,11 @@
-"""Your layer norm takes its statistics over the batch (axis 0), which is batch normalisation. Layer normalisation normalises each sample over its own features (axis 1, keepdims=True), so it works with a single sample and does not depend on the rest of the batch.
+"""Your layer normalization takes its statistics over the batch (axis 0), which is batch normalization. Layer normalization normalizes each sample over its own features (axis 1), so that a sample's output does not depend on the rest of the batch and N = 1 works.
 """
-import numpy as np
+from _norm import *  # noqa: F403
+
+TARGETS = ("layernorm_forward",)
+SUMMARY = "take layer-norm statistics over the batch"
+CELLS = {"ex05_pitfalls": ["test_layernorm_batch"]}
 
 
-def layernorm_forward(x, gamma, beta, eps=1e-5):
-    mean, var = x.mean(axis=0), x.var(axis=0)
-    return gamma * (x - mean) / np.sqrt(var + eps) + beta, (x, gamma, beta, eps)
+def _ln_axis():
+    return 0

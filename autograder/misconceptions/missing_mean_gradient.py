@@ -1,12 +1,12 @@
-"""Your backward pass follows the gradient through the variance but not through the mean: dx lacks the - mean(dout) term. Both batch statistics depend on x; per feature, the gradient dx must sum to zero.
+"""Your dx flows through the variance but not through the batch mean: it misses the term - mean(dout). Per feature, dx must sum to zero: dx = gamma / sqrt(var + eps) * (dout - mean(dout) - x_hat * mean(dout * x_hat)).
 """
-import numpy as np
-from _batchnorm import batchnorm_forward  # noqa: F401 - the loader pastes it in: the backward needs its cache
+from _backward import *  # noqa: F403
 
 TARGETS = ("batchnorm_backward",)
+SUMMARY = "leave the path through the batch mean out of dx"
+CELLS = {"ex03_gamma_beta": ["test_backward_dx"]}
 
 
-def batchnorm_backward(dout, cache):
-    xhat, gamma, var, eps = cache
-    dx = gamma / np.sqrt(var + eps) * (dout - xhat * (dout * xhat).mean(axis=0))
-    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+def _dx(dout, xhat, gamma, inv_std):
+    n = dout.shape[0]
+    return gamma * inv_std / n * (n * dout - xhat * (dout * xhat).sum(axis=0))
