@@ -53,16 +53,19 @@ PR_CAP_AMBIENT_CLEAR_ALL = 4
 STUDENT_UID = 1000
 
 _libc = ctypes.CDLL(None, use_errno=True)
+# Bound now: a student who patches json or socket in their own process must not change how
+# the executor talks (that would only break their own notebook, but confusingly).
+_dumps, _loads, _send_fds, _recv_fds = json.dumps, json.loads, socket.send_fds, socket.recv_fds
 
 
 # ------------------------------------------------------------------------- framing
 
 
 def send(sock: socket.socket, obj: dict, fds: list[int] | None = None) -> None:
-    data = json.dumps(obj, separators=(",", ":"), default=str).encode()
+    data = _dumps(obj, separators=(",", ":"), default=str).encode()
     frame = FRAME.pack(len(data)) + data
     if fds:
-        socket.send_fds(sock, [frame], fds)
+        _send_fds(sock, [frame], fds)
     else:
         sock.sendall(frame)
 
@@ -84,11 +87,11 @@ def recv(sock: socket.socket) -> dict | None:
     if head is None:
         return None
     body = _exact(sock, FRAME.unpack(head)[0])
-    return None if body is None else json.loads(body)
+    return None if body is None else _loads(body)
 
 
 def recv_with_fds(sock: socket.socket) -> tuple[dict | None, list[int]]:
-    head, fds, _, _ = socket.recv_fds(sock, FRAME.size, 4)
+    head, fds, _, _ = _recv_fds(sock, FRAME.size, 4)
     if not head:
         return None, []
     while len(head) < FRAME.size:
@@ -97,7 +100,7 @@ def recv_with_fds(sock: socket.socket) -> tuple[dict | None, list[int]]:
             return None, fds
         head += more
     body = _exact(sock, FRAME.unpack(head)[0])
-    return (None if body is None else json.loads(body)), fds
+    return (None if body is None else _loads(body)), fds
 
 
 # ------------------------------------------------------------------- system calls

@@ -80,7 +80,8 @@ def math_svg(tex: str, display: bool) -> str:
         with matplotlib.rc_context({"svg.fonttype": "path"}):
             mathtext.math_to_image(f"${simple}$", data, dpi=72, format="svg")
         svg = data.getvalue().decode("utf-8")
-        svg = svg[svg.index("<svg"):].replace("<svg", f'<svg role="img" aria-label="{inert.html(tex, 300)}"', 1)
+        svg = re.sub(r"<metadata>.*?</metadata>|<!--.*?-->", "", svg[svg.index("<svg"):], flags=re.S)  # no dates
+        svg = svg.replace("<svg", f'<svg role="img" aria-label="{inert.html(tex, 300)}"', 1)
     except Exception:  # noqa: BLE001 - a formula mathtext cannot draw is shown as its source
         svg = f"<code>{inert.html(tex)}</code>"
     return f'<div class="display">{svg}</div>' if display else svg

@@ -108,9 +108,9 @@ def run(script, arrays, ns):
                 setattr(_resolve(step["set"], arrays, saved), step["name"], _resolve(step["value"], arrays, saved))
                 out[f"{sid}.ok"] = np.array(True)
                 continue
-            fn = _target(step["call"], ns, saved)
             args = [_resolve(a, arrays, saved) for a in step.get("args", [])]
             kwargs = {k: _resolve(v, arrays, saved) for k, v in step.get("kwargs", {}).items()}
+            fn = _target(step["call"], ns, saved)
         except _Missing:
             out[f"{sid}.skipped"] = np.array(True)
             continue

@@ -3,6 +3,10 @@ import numpy as np
 import pytest
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", help="rewrite the golden files in tests/golden/")
+
+
 @pytest.fixture
 def rng():
     """A fresh, seeded generator per test, so each test is reproducible on its own."""

@@ -10,21 +10,24 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import SETTINGS, init
+from autograder.course import SETTINGS, Course, init
 from autograder.samples import honest
 
 VENV_BIN = str(Path(sys.executable).parent)
+SECRET = "test-secret-not-for-real-courses"
 
 
 def make_template(path: Path, assignments=None) -> Path:
     """A fresh course (init is slow: copy this template for each test that changes it)."""
     init(path, assignments=assignments, log=lambda line: None)
-    (path / SETTINGS).write_text(json.dumps({"secret": 424242}))
+    settings = json.loads((path / SETTINGS).read_text())
+    settings["secret"] = SECRET
+    (path / SETTINGS).write_text(json.dumps(settings))
     return path
 
 
 def copy_course(template: Path, dest: Path) -> Path:
-    shutil.copytree(template, dest)
+    shutil.copytree(template, dest, symlinks=True)
     return dest
 
 
@@ -78,11 +81,16 @@ def nbgrader(course: Path, *args: str, check=True) -> subprocess.CompletedProces
     return result
 
 
-def cell_scores(course: Path, assignment: str) -> dict:
-    """{(student, grade_id): score} for every graded cell of an assignment."""
+def _gradebook(course: Path):
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "batchnorm") as gb:
+    c = Course.open(course)
+    return Gradebook(c.db_url, c.course_id)
+
+
+def cell_scores(course: Path, assignment: str) -> dict:
+    """{(student, grade_id): score} for every graded cell of an assignment."""
+    with _gradebook(course) as gb:
         return {(sub.student.id, grade.name): grade.score
                 for sub in gb.find_assignment(assignment).submissions
                 for nb in sub.notebooks for grade in nb.grades}
@@ -90,7 +98,18 @@ def cell_scores(course: Path, assignment: str) -> dict:
 
 def totals(course: Path) -> dict:
     """{(student, assignment): score}."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "batchnorm") as gb:
+    with _gradebook(course) as gb:
         return {(s.student.id, a.name): s.score for a in gb.assignments for s in a.submissions}
+
+
+def max_score(course: Path, assignment: str) -> float:
+    with _gradebook(course) as gb:
+        return gb.find_assignment(assignment).max_score
+
+
+def autograded(course: Path, student: str, assignment: str):
+    return nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def feedback_html(course: Path, student: str, assignment: str) -> str:
+    return (course / "feedback" / student / assignment / f"{assignment}.html").read_text()

@@ -1,6 +1,7 @@
-"""autograder.probes: the probe interpreter, and decoding of untrusted results."""
+"""autograder.probes: the script runner that asks questions in the student's process, and its encoding."""
 import base64
 import io
+import pickle
 import zipfile
 
 import numpy as np
@@ -9,100 +10,86 @@ import pytest
 from autograder import probes
 
 
-class Counter:
-    def __init__(self, n):
-        self.n = n
-
-    def add(self, x):
-        x += 1  # modifies its argument: watch must see it
-        self.n += 1
-        return self.n
+def script(*steps):
+    return {"steps": list(steps)}
 
 
-def test_run_records_values_errors_skips_and_mutations():
-    ns = {"Counter": Counter, "boom": lambda: 1 / 0}
-    script = {"steps": [
-        {"id": "new", "call": "Counter", "args": [3], "save": "c"},
-        {"id": "add", "call": "$c.add", "args": ["@x"], "save": "r", "record": ["r"], "watch": True},
-        {"id": "a", "attrs": "$c", "names": ["n", "missing"]},
-        {"id": "same", "is": ["$c", "$c"]},
-        {"id": "err", "call": "boom", "save": "z"},
-        {"id": "skip", "call": "$z.anything"},
-        {"id": "name", "call": "not_defined"},
-    ]}
-    rec = probes.run(script, {"x": np.zeros(2)}, ns)
-    assert rec["add.r"] == 4 and rec["a.n"] == 4
-    assert np.array_equal(rec["add.arg0"], [1.0, 1.0])  # the mutation is visible
-    assert str(rec["a.missing"]).startswith("missing attribute")
-    assert bool(rec["same.is"]) is True
-    assert str(rec["err.error"]).startswith("ZeroDivisionError")
-    assert "ArithmeticError" in str(rec["err.error_types"])
-    assert "skip.skipped" in rec
-    assert str(rec["name.error"]).startswith("NameError")
-
-
-def test_wrong_number_of_returned_values_is_recorded():
-    rec = probes.run({"steps": [{"id": "s", "call": "f", "args": [], "save": ["a", "b"]}]}, {}, {"f": lambda: 1})
-    assert "expected 2 values" in str(rec["s.error"])
-
-
-def test_non_numeric_results_are_described_not_pickled():
-    rec = probes.run({"steps": [{"id": "s", "call": "f", "save": "v", "record": ["v"]}]}, {}, {"f": lambda: {"a": 1}})
-    assert rec["s.v"].dtype.kind == "U" and "not an array of numbers" in str(rec["s.v"])
-    assert probes.decode(probes.encode(rec))["s.v"] == rec["s.v"]
-
-
-def test_inputs_are_fresh_copies_for_every_step():
-    seen = []
-    script = {"steps": [{"id": "a", "call": "f", "args": ["@x"]}, {"id": "b", "call": "f", "args": ["@x"]}]}
-
+def test_call_records_results_arguments_and_errors():
     def f(x):
-        seen.append(x.copy())
-        x[:] = 7
+        x += 1  # modifies its argument
+        return x * 2, "cache"
 
-    probes.run(script, {"x": np.zeros(3)}, {"f": f})
-    assert all(np.array_equal(s, np.zeros(3)) for s in seen)
+    def g(y):
+        raise ValueError("y is wrong")
+
+    s = script({"id": "a", "call": "f", "args": ["@x"], "save": ["out", "cache"], "record": ["out"], "watch": True},
+               {"id": "b", "call": "g", "args": ["$out"], "save": "z"},
+               {"id": "c", "call": "h", "args": ["$z"]})
+    rec = probes.run(s, {"x": np.array([1.0, 2.0])}, {"f": f, "g": g})
+    assert np.array_equal(rec["a.out"], [4.0, 6.0]) and np.array_equal(rec["a.arg0"], [2.0, 3.0])
+    assert str(rec["b.error"]) == "ValueError: y is wrong" and str(rec["b.error_types"]).startswith("ValueError,")
+    assert bool(rec["c.skipped"]) and set(rec) == {"a.out", "a.arg0", "b.error", "b.error_types", "c.skipped"}
+
+
+def test_inputs_are_fresh_copies_every_time():
+    seen = []
+    s = script({"id": "a", "call": "f", "args": ["@x"], "save": "r"}, {"id": "b", "call": "f", "args": ["@x"], "save": "r"})
+    probes.run(s, {"x": np.zeros(2)}, {"f": lambda x: (seen.append(x.copy()), x.fill(9))})
+    assert all(np.array_equal(v, [0, 0]) for v in seen)
+
+
+def test_a_wrong_number_of_return_values_is_recorded_not_raised():
+    rec = probes.run(script({"id": "a", "call": "f", "args": [], "save": ["x", "y"], "record": ["x"]}), {}, {"f": lambda: 1})
+    assert "expected 2 values" in str(rec["a.error"])
+
+
+def test_non_numeric_results_become_explanations():
+    rec = probes.run(script({"id": "a", "call": "f", "args": [], "save": "x", "record": ["x"]}), {}, {"f": lambda: object()})
+    assert rec["a.x"].dtype.kind == "U" and "not an array of numbers" in str(rec["a.x"])
+
+
+def test_attributes_identity_and_setting():
+    class M:
+        def __init__(self):
+            self.v = np.ones(2)
+
+    s = script({"id": "n", "call": "M", "args": [], "save": "m"},
+               {"id": "s", "set": "$m", "name": "v", "value": "@v"},
+               {"id": "a", "attrs": "$m", "names": ["v", "missing"]},
+               {"id": "i", "is": ["$m", "$m"]})
+    rec = probes.run(s, {"v": np.array([3.0, 4.0])}, {"M": M})
+    assert np.array_equal(rec["a.v"], [3, 4]) and "missing attribute" in str(rec["a.missing"]) and bool(rec["i.is"])
 
 
 def test_encode_decode_round_trip():
-    data = {"a": np.arange(6.0).reshape(2, 3), "b": np.array(True), "c": np.array("text"), "d": np.float32([1.5])}
-    back = probes.decode(probes.encode(data))
-    assert set(back) == set(data)
-    for key in data:
-        assert back[key].dtype == data[key].dtype and np.array_equal(back[key], data[key])
+    rec = {"a.x": np.arange(3.0), "a.error": np.array("ValueError: no")}
+    back = probes.decode(probes.encode(rec))
+    assert np.array_equal(back["a.x"], rec["a.x"]) and str(back["a.error"]) == "ValueError: no"
 
 
-def _npz(**members):
+def _npz(members: dict, compression=zipfile.ZIP_STORED) -> str:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for name, raw in members.items():
-            zf.writestr(name, raw)
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _npy(arr, allow_pickle=False):
+def _npy(arr) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=allow_pickle)
+    np.save(buf, arr, allow_pickle=True)
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("text, words", [
-    (_npz(**{"a.npy": _npy(np.array([{"x": 1}], dtype=object), allow_pickle=True)}), "pickle"),
-    (_npz(**{"a.txt": b"hello"}), "unexpected member"),
-    ("not base64 !!!", ""),
-    (base64.b64encode(b"not a zip").decode(), ""),
+@pytest.mark.parametrize("text, why", [
+    (_npz({"a.npy": _npy(np.array([object()], dtype=object))}), "pickle"),
+    (_npz({"a.npy": _npy(np.ones(3))}, zipfile.ZIP_DEFLATED), "compressed (a zip bomb)"),
+    (_npz({"a.txt": b"hello"}), "not an array"),
+    (_npz({f"k{i}.npy": _npy(np.ones(1)) for i in range(5000)}), "too many members"),
+    (base64.b64encode(pickle.dumps({"a": 1})).decode(), "not a zip"),
+    ("!!!not base64!!!", "not base64"),
+    ("A" * (17 * 2**20 * 4 // 3), "too large"),
 ])
-def test_decode_refuses_hostile_results(text, words):
-    with pytest.raises(Exception) as info:
+def test_decode_refuses_hostile_answers(text, why):
+    with pytest.raises((ValueError, zipfile.BadZipFile)):  # binascii.Error is a ValueError
         probes.decode(text)
-    assert words.lower() in str(info.value).lower()
-
-
-def test_decode_refuses_compressed_and_oversized_results():
-    buf = io.BytesIO()
-    np.savez_compressed(buf, a=np.zeros(1000))
-    with pytest.raises(ValueError, match="unexpected member"):
-        probes.decode(base64.b64encode(buf.getvalue()).decode())
-    big = probes.encode({"a": np.zeros(1000)})
-    with pytest.raises(ValueError, match="larger than"):
-        probes.decode(big, max_bytes=1000)

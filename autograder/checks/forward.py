@@ -58,7 +58,8 @@ def bn_eps(rng):
 
 
 @check("batchnorm_forward.float32", "float32 data near 10,000: the variance in two passes keeps its digits",
-       ["batchnorm_forward"], rtol=3e-2, atol=3e-3, tolerates=AXIS + ("unbiased_variance",))
+       ["batchnorm_forward"], rtol=3e-2, atol=3e-2, tolerates=AXIS + ("unbiased_variance",))
+# atol 3e-2 (was 3e-3): a plain float32 mean (no float64 accumulator) is off by up to 3e-3 of the scale; one-pass by 0.3 at best
 def bn_float32(rng):
     n = int(rng.integers(64, 257))
     x = (1e4 + rng.normal(size=(n, 4)) * rng.uniform(0.5, 2, 4)).astype(F32)
