@@ -212,7 +212,7 @@ def _why(last: dict, now: dict, course, student, assignment, notebooks, force) -
     if not all(p.exists() for p in copies):
         return "new (no autograded copy)"
     if last.get("digest") != now["digest"]:
-        newer = now["timestamp"] and last.get("timestamp") and now["timestamp"] > last["timestamp"]
+        newer = now["timestamp"] and now["timestamp"] > (last.get("timestamp") or "")
         return f"resubmitted ({'newer timestamp.txt' if newer else 'changed files'})"
     return ""
 
