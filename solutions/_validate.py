@@ -38,7 +38,7 @@ def require_batch(count: int, name: str) -> None:
     if count < 2:
         raise ValueError(
             f"{name}: expected more than 1 value per feature when training, got {count} "
-            "(the variance of a single value is 0, so normalising would output beta); "
+            "(the variance of a single value is 0, so normalizing would output beta); "
             "use a batch of at least 2 or evaluation mode"
         )
 

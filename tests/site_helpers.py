@@ -57,6 +57,18 @@ SCROLL_TOLERANCE = 2
 # Exercise notebooks are rendered as pages and offered for download (see _config.yml).
 EXERCISE_GLOB = "chapters/*/ex*.ipynb"
 
+# Layout (test_math_tables_and_figures_fit_the_text_column): pixels a box may pass the text
+# column's edge (sub-pixel rounding), and what may scroll sideways inside its own box when it
+# is wider than the column. On a desktop everything must fit; on a phone a long equation or a
+# wide table may scroll in its own box (the page itself never scrolls sideways).
+FIT_TOLERANCE = 2
+SCROLL_ALLOWED = {"display math": ("phone",), "table": ("phone",)}
+# Smallest text in a figure, in CSS pixels, as a phone shows it
+# (test_figure_text_is_readable_on_a_phone). Lighthouse's mobile audit calls page text under
+# 12 px illegible; figure labels are short words and numbers, and 9 px (three quarters of that,
+# 2.3 mm on a typical phone) still reads. The figures were 4 to 6 px before they were redrawn.
+MIN_TEXT_PX = 9.0
+
 
 # --------------------------------------------------------------------------------------
 # The book's pages, from _toc.yml
@@ -265,7 +277,35 @@ async () => {
   }
   const headingText = (h) => { const c = h.cloneNode(true); c.querySelectorAll('.headerlink').forEach(e => e.remove());
                                return c.textContent.trim().slice(0, 80); };
+  // Layout of the wide things in the text (display and inline math, tables, figures), against the
+  // text column: the article's content box. For each: its box, the width of what it shows, and
+  // the boxes between it and the article that scroll sideways (overflow-x auto/scroll) or clip
+  // (overflow-x hidden/clip). test_site.py decides what fits.
+  const articleStyle = getComputedStyle(article);
+  const articleRect = article.getBoundingClientRect();
+  const column = {left: articleRect.left + parseFloat(articleStyle.paddingLeft),
+                  right: articleRect.right - parseFloat(articleStyle.paddingRight)};
+  const boxOf = (el) => { const r = el.getBoundingClientRect(); return {left: r.left, right: r.right, width: r.width}; };
+  const ancestors = (el) => { const found = []; for (let a = el; a && a !== article; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox !== 'visible') found.push({tag: describe(a), overflow: ox, self: a === el, ...boxOf(a)});
+    } return found; };
+  const item = (kind, el, contentWidth) => ({kind, what: describe(el), text: (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 60),
+      ...boxOf(el), content_width: contentWidth, boxes: ancestors(el)});
+  const layoutItems = [];
+  for (const m of article.querySelectorAll('mjx-container')) {
+    const inner = m.querySelector('mjx-math');
+    if (!visible(m) || !inner) continue;
+    layoutItems.push(item(m.getAttribute('display') === 'true' ? 'display math' : 'inline math', m, inner.getBoundingClientRect().width));
+  }
+  for (const t of article.querySelectorAll('table')) if (visible(t)) layoutItems.push(item('table', t, t.getBoundingClientRect().width));
+  for (const img of article.querySelectorAll('img')) if (visible(img)) {
+    const entry = item('figure', img, img.getBoundingClientRect().width);
+    entry.natural_width = img.naturalWidth; entry.src = img.getAttribute('src');
+    layoutItems.push(entry);
+  }
   return {
+    layout: {column, items: layoutItems},
     title: document.title,
     mathjax,
     math: mathNodes.map(el => ({
