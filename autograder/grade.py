@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timezone
 from multiprocessing import get_context
@@ -33,7 +35,7 @@ from typing import Callable
 
 import nbformat
 
-from . import checks, inert, results, submission
+from . import checks, inert, restore, results, submission
 from .cells import is_test, grade_id, points
 from .config import GradeOptions
 from .course import Course, CourseError
@@ -90,6 +92,8 @@ class Report:
     """What isolated student code, in a sentence."""
     timings: list = field(default_factory=list)
     """Per notebook: the worker's timings."""
+    driver: dict = field(default_factory=lambda: {"prepare": 0.0, "record": 0.0})
+    """Seconds this process spent reading and restoring notebooks, and writing results."""
     results_dir: Path | None = None
 
 
@@ -147,7 +151,9 @@ def grade(course_dir, *, assignments=(), students=(), jobs: int | None = None, s
         rows = {(s.student, s.assignment): Row(s.student, s.assignment, s.why) for s in todo}
         jobs_iter = prepare(course, writer, todo, rows, options, sandbox, report, advance)
         for result in execute(jobs_iter, jobs, scheduler):
+            t = time.monotonic()
             record(writer, result, rows[(result.student, result.assignment)], report)
+            report.driver["record"] += time.monotonic() - t
             advance(f"{result.student}/{result.notebook}")
         for s in todo:
             row = rows[(s.student, s.assignment)]
@@ -237,7 +243,7 @@ def prepare(course: Course, writer: GradebookWriter, todo, rows, options, sandbo
 
     A notebook that cannot be graded is written at once with score 0 and its reason.
     """
-    release, source = {}, {}
+    release, source, cached = {}, {}, {}
     for s in todo:
         row = rows[(s.student, s.assignment)]
         row.state = s.state
@@ -249,14 +255,18 @@ def prepare(course: Course, writer: GradebookWriter, todo, rows, options, sandbo
             if where not in release:
                 release[where] = _read_trusted(course.path("release", s.assignment, f"{notebook}.ipynb"))
                 source[where] = _read_trusted(course.path("source", s.assignment, f"{notebook}.ipynb"))
+                cached[where] = restore.SourceCells(course.db_url, notebook, s.assignment)
+            t = time.monotonic()
             try:
-                prepared = _prepare_one(course, s, notebook, row, release[where], source[where])
+                prepared = _prepare_one(course, s, notebook, row, release[where], source[where], cached[where])
             except Exception as exc:  # noqa: BLE001 - the grader's bug; this notebook only
                 traceback.print_exc()
                 report.grader_errors.append(f"{s.student}/{notebook}: reading failed: {exc!r}")
                 row.grader_error = True
                 advance(f"{s.student}/{notebook}")
                 continue
+            finally:
+                report.driver["prepare"] += time.monotonic() - t
             if isinstance(prepared, Rejected):
                 _write_rejected(writer, s, notebook, prepared, release[where], row)
                 advance(f"{s.student}/{notebook}")
@@ -269,7 +279,7 @@ def _read_trusted(path: Path):
     return nbformat.read(path, as_version=4) if path.exists() else None
 
 
-def _prepare_one(course, s: Submission, notebook: str, row: Row, release, source):
+def _prepare_one(course, s: Submission, notebook: str, row: Row, release, source, source_cells):
     path, flags = submission.locate(s.folder, notebook)
     row.note(notebook, *flags)
     if path is None:
@@ -278,8 +288,8 @@ def _prepare_one(course, s: Submission, notebook: str, row: Row, release, source
     if isinstance(nb, Rejected):
         row.note(notebook, nb.reason)
         return nb
-    restored = submission.restore(nb, assignment=s.assignment, notebook=notebook, student=s.student,
-                                  db_url=course.db_url, source=source, release=release)
+    restored = restore.restore(nb, assignment=s.assignment, notebook=notebook, student=s.student,
+                               db_url=course.db_url, source=source, release=release, source_cells=source_cells)
     if isinstance(restored, Rejected):
         row.note(notebook, restored.reason)
         return restored
@@ -323,7 +333,12 @@ def execute(jobs, workers: int | None, scheduler: str | None):
         yield from map(run_job, jobs)
         return
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
+        futures = {}
+        for job in jobs:
+            try:
+                futures[pool.submit(run_job, job)] = job
+            except BrokenProcessPool as exc:  # a worker died (e.g. killed): the grader's failure, reported per job
+                yield JobResult(job.student, job.assignment, job.notebook, error=f"worker pool failed: {exc!r}")
         for future in as_completed(futures):
             yield _result(future, futures[future])
 

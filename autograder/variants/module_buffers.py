@@ -38,6 +38,8 @@ class BatchNorm1d:
 
     def __call__(self, x):
         x = np.asarray(x)
+        if x.shape[1:] != (self.num_features,) or x.ndim != 2:
+            raise ValueError(f"x: expected shape (N, {self.num_features}), got {x.shape}")
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
         x = x.astype(np.float64)
         if not self.training:

@@ -27,6 +27,8 @@ class BatchNorm1d:
 
     def forward(self, x):
         x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != len(self.gamma):
+            raise ValueError(f"x must have shape (N, {len(self.gamma)}), got {x.shape}")
         out_dtype = np.float32 if x.dtype == np.float32 else np.float64
         if self.training:
             if x.shape[0] < 2:

@@ -39,6 +39,8 @@ class BatchNorm1d:
 
     def forward(self, x):
         x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.running_mean.shape[0]:
+            raise ValueError(f"x: expected a 2-D batch (N, {self.running_mean.shape[0]}), got shape {x.shape}")
         if x.dtype.kind in "iu":
             x = x.astype(np.float64)
         if self.training:

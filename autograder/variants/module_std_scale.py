@@ -22,6 +22,8 @@ class BatchNorm1d:
 
     def forward(self, x):
         x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"x: expected (N, {self.num_features}), got {x.shape}")
         out_dtype = np.result_type(x.dtype, np.float32)
         if not self.training:
             scale = self.gamma / np.sqrt(self.running_var + self.eps)
