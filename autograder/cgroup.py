@@ -12,6 +12,7 @@ returns an empty `Cgroups` and the sandbox says which caps are missing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -46,15 +47,11 @@ class Cgroups:
                 if not pids:
                     break
                 for pid in pids:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
                 time.sleep(0.01)
-            try:
+            with contextlib.suppress(OSError):
                 path.rmdir()
-            except OSError:
-                pass
         self.paths = []
 
     def peak_memory(self) -> int | None:
@@ -131,10 +128,8 @@ def _make(path: Path, settings: list, optional=frozenset()) -> bool:
                     raise
         return True
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             path.rmdir()
-        except OSError:
-            pass
         return False
 
 

@@ -55,7 +55,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     from .grade import grade
 
-    run = grade.__kwdefaults__
+    run = grade.__kwdefaults__ or {}
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

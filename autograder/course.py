@@ -73,7 +73,7 @@ class Course:
         return self.root.joinpath(*parts)
 
     @classmethod
-    def open(cls, course_dir) -> "Course":
+    def open(cls, course_dir) -> Course:
         """The course in `course_dir`; CourseError if it is not a complete course directory."""
         root = Path(course_dir).expanduser().resolve()
         hint = f"run `python -m autograder init {root}` first"

@@ -32,6 +32,7 @@ anything to that socket.
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import io
 import json
@@ -40,6 +41,7 @@ import signal
 import socket
 import struct
 import sys
+from typing import Any
 
 FRAME = struct.Struct(">I")
 MAX_FRAME = 32 << 20
@@ -173,12 +175,11 @@ def set_limits(limits: dict) -> None:
 class _Stream(io.TextIOBase):
     """sys.stdout / sys.stderr of the student: buffered into "stream" frames."""
 
-    def __init__(self, child: "Child", name: str):
-        self.child, self.name, self.parts, self.size = child, name, [], 0
+    encoding = "utf-8"
 
-    @property
-    def encoding(self):
-        return "utf-8"
+    def __init__(self, child: Child, name: str):
+        self.child, self.name, self.size = child, name, 0
+        self.parts: list[str] = []
 
     def writable(self):
         return True
@@ -216,7 +217,7 @@ def _encode(data: dict) -> dict:
     return {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for k, v in data.items()}
 
 
-def make_shell(child: "Child"):
+def make_shell(child: Child):
     """A new IPython shell whose output goes to the grader as frames."""
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
@@ -245,8 +246,9 @@ def make_shell(child: "Child"):
 
         def finish_displayhook(self):
             child.flush_streams()
-            if getattr(self, "pending", None):
-                child.emit(self.pending)
+            pending = getattr(self, "pending", None)
+            if pending:
+                child.emit(pending)
             self.pending = None
 
     class Shell(InteractiveShell):
@@ -260,8 +262,9 @@ def make_shell(child: "Child"):
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
     shell = Shell(config=config, displayhook_class=Hook, display_pub_class=Publisher)
-    InteractiveShell._instance = shell  # get_ipython() and IPython.display use this shell
-    shell.display_formatter.active_types = ["text/plain", "image/png", "image/jpeg"]
+    InteractiveShell._instance = shell  # type: ignore[assignment]  # get_ipython() and IPython.display use it
+    if shell.display_formatter is not None:
+        shell.display_formatter.active_types = ["text/plain", "image/png", "image/jpeg"]
     return shell
 
 
@@ -271,7 +274,7 @@ class Child:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.stdout, self.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
-        self.shell = None
+        self.shell: Any = None  # an IPython InteractiveShell, made in serve()
 
     def emit(self, frame: dict) -> None:
         send(self.sock, frame)
@@ -370,10 +373,8 @@ def start_child(channel: int, settings: dict, control: socket.socket) -> int:
 
 
 def _kill(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _student_main(channel: int, settings: dict, note: str) -> None:

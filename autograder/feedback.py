@@ -18,6 +18,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import inert
 from .cells import grade_id, is_test, visible_source
@@ -115,17 +116,17 @@ def render(nb, *, student: str, assignment: str, notebook: str, results: dict[st
     """
     from markupsafe import Markup
 
-    cells = []
+    cells: list[dict[str, Any]] = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             if cell.metadata.get("autograder", {}).get("notes"):
                 continue  # shown at the top instead
             cells.append({"kind": "markdown", "html": Markup(markdown_html(cell.source))})
         elif cell.cell_type == "code" and is_test(cell):
-            r = results.get(grade_id(cell))
+            r = results.get(grade_id(cell) or "")
             if r is None:
                 continue
-            outputs = [{"kind": "stream", "label": "Your test (the visible part of this cell) said",
+            outputs: list[dict[str, Any]] = [{"kind": "stream", "label": "Your test (the visible part of this cell) said",
                         "text": inert.plain(r.visible or "(nothing: it passed)", MAX_TEXT)}]
             outputs.append({"kind": "stream" if r.passed else "error", "label": "Hidden tests",
                             "text": inert.plain("\n".join(f"PASS {a}" for a in r.abouts) if r.passed else r.message,

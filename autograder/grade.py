@@ -25,18 +25,18 @@ import dataclasses
 import os
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 
 from . import checks, inert, restore, results, submission
-from .cells import is_test, grade_id, points
+from .cells import grade_id, is_test, points
 from .config import GradeOptions
 from .course import Course, CourseError
 from .feedback import CellResult, render
@@ -111,10 +111,11 @@ class Submission:
 
 
 Progress = Callable[[int, int, str], None]
+DEFAULT_OPTIONS = GradeOptions()
 
 
 def grade(course_dir, *, assignments=(), students=(), jobs: int | None = None, scheduler: str | None = None,
-          force: bool = False, options: GradeOptions = GradeOptions(), progress: Progress | None = None,
+          force: bool = False, options: GradeOptions = DEFAULT_OPTIONS, progress: Progress | None = None,
           say: Callable[[str], None] = print) -> Report:
     """Grade the submissions of a course directory (filtered by assignment and student).
 
@@ -232,7 +233,7 @@ def _subdirs(path: Path) -> list[Path]:
 
 
 def _iso(ts) -> str:
-    return ts.astimezone(timezone.utc).isoformat() if ts else ""
+    return ts.astimezone(UTC).isoformat() if ts else ""
 
 
 # ---------------------------------------------------------------------- 2. prepare
@@ -303,10 +304,11 @@ def _write_rejected(writer: GradebookWriter, s: Submission, notebook: str, rejec
     if release is None:
         return
     nb = nbformat.from_dict(nbformat.reads(nbformat.writes(release), as_version=4))
-    cells = {}
+    cells: dict[str, CellResult] = {}
     for cell in nb.cells:
         if is_test(cell):
-            cells[grade_id(cell)] = CellResult(grade_id(cell), points(cell), False,
+            gid = str(grade_id(cell))
+            cells[gid] = CellResult(gid, points(cell), False,
                                                message=f"Not graded: {rejected.reason}.", visible="not run")
             cell.outputs = [nbformat.v4.new_output("error", ename="NotGraded", evalue=rejected.reason,
                                                    traceback=[f"Not graded: {rejected.reason}"])]

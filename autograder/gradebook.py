@@ -5,8 +5,8 @@ pieces: `save_grades` is nbgrader's SaveAutoGrades (its `determine_grade` turns 
 cell's outputs into a score, an error output scores 0, and solution cells get their "No
 response." comments) done through this writer's open gradebook with one commit per notebook
 instead of a new connection and a commit per cell; tests/test_restore.py checks that both
-write the same rows. So ``nbgrader export`` and formgrader see exactly what this grader wrote. Each graded submission also gets a small
-state file beside its autograded copies, recording the digest of what was graded, so a
+write the same rows. So ``nbgrader export`` and formgrader see exactly what this grader wrote.
+Each graded submission also gets a small state file beside its autograded copies, recording the digest of what was graded, so a
 later run regrades exactly the submissions that changed.
 """
 from __future__ import annotations

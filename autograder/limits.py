@@ -20,7 +20,6 @@ import argparse
 import ctypes
 import os
 import resource
-import sys
 
 NOBODY = 65534
 CLONE_NEWNS, MS_BIND, MS_REC, MS_PRIVATE, MS_RDONLY, MS_REMOUNT = 0x00020000, 4096, 16384, 1 << 18, 1, 32
@@ -78,4 +77,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

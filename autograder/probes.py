@@ -88,7 +88,8 @@ def _error(out, sid, exc):
 
 def run(script, arrays, ns):
     """Run `script` (a dict with "steps") against namespace `ns`; return the recording dict."""
-    out, saved = {}, {}
+    out: dict = {}
+    saved: dict = {}
     for step in script["steps"]:
         sid = step["id"]
         try:

@@ -58,7 +58,8 @@ def class_mistakes(course: Course, assignment: str) -> list[tuple[str, int, int,
     from .misconceptions import by_key
 
     subs = [s for s in collect(course) if s["assignment"] == assignment]
-    counts, where = Counter(), {}
+    counts: Counter = Counter()
+    where: dict[str, set] = {}
     for sub in subs:
         keys = {c for cells in sub["cells"].values() for cell in cells.values() for c in cell["causes"]}
         counts.update(keys)

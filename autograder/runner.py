@@ -116,21 +116,27 @@ class NotebookRun:
         self.broken = ""  # set when no process can be used any more
         self.timings = {"start": 0.0, "cells": 0.0, "visible": 0.0, "checks": 0.0}
         self.count = 0
-        self.process: StudentProcess | None = None
+        self._process: StudentProcess | None = None
         self.fresh()
+
+    @property
+    def process(self) -> StudentProcess:
+        """The notebook's current process (a fresh one after a death or a hang)."""
+        assert self._process is not None, "the run was closed"
+        return self._process
 
     def fresh(self) -> None:
         """A new process for this notebook (the first, or after a death or a hang)."""
-        if self.process is not None:
-            self.process.kill()
+        if self._process is not None:
+            self._process.kill()
         t = time.monotonic()
-        self.process = self.template.spawn()
+        self._process = self.template.spawn()
         self.timings["start"] += time.monotonic() - t
 
     def close(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process = None
+        if self._process is not None:
+            self._process.kill()
+            self._process = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -162,7 +168,7 @@ class NotebookRun:
             self.recover()
 
     def run_test_cell(self, index: int, cell) -> CellResult:
-        gid, names = cells.grade_id(cell), cells.check_names(cell.source)
+        gid, names = str(cells.grade_id(cell)), cells.check_names(cell.source)
         if not names:
             raise GraderError(f"test cell {gid} names no checks (no run_checks line)")
         visible = self.visible(cell)
@@ -287,7 +293,8 @@ def feedback_page(nb, job: Job, result: JobResult) -> str:
     for r in result.cells:
         for key in r.causes:
             found.setdefault(key, []).append(r.grade_id)
-    mistakes = [(by_key(k).message, gids) for k, gids in found.items() if by_key(k) is not None]
+    known = {k: by_key(k) for k in found}
+    mistakes = [(m.message, found[k]) for k, m in known.items() if m is not None]
     return render(nb, student=job.student, assignment=job.assignment, notebook=job.notebook,
                   results={r.grade_id: r for r in result.cells}, notes=job.notes + result.problems,
                   timestamp=job.timestamp, mistakes=mistakes)

@@ -254,7 +254,7 @@ def detect(limits: Limits = Limits(), allowed: tuple[str, ...] = ("numpy",), use
             try:
                 notes = Template(candidate).check()
             except TemplateError as exc:
-                failures.append(f"{mode}{' as uid %d' % user if user is not None else ''}: {exc}")
+                failures.append(f"{mode}{f' as uid {user}' if user is not None else ''}: {exc}")
                 continue
             if mode != "bubblewrap":
                 notes = [failures[0] + "."] + notes if failures else notes

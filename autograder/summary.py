@@ -7,6 +7,7 @@ ever interpreted.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from . import inert
 from .course import Course
@@ -18,7 +19,8 @@ class ProgressBar:
 
     def __init__(self, console, enabled: bool = True):
         self.console, self.enabled = console, enabled
-        self.bar = self.task = None
+        self.bar: Any = None  # a rich Progress, made on the first update
+        self.task: Any = None
 
     def __enter__(self):
         return self
@@ -81,4 +83,5 @@ def print_summary(report, course_dir, file=None) -> None:
 def _mistake_titles(keys) -> list[str]:
     from .misconceptions import by_key
 
-    return [by_key(k).summary if by_key(k) else k for k in keys]
+    found = {k: by_key(k) for k in keys}
+    return [m.summary if m is not None else k for k, m in found.items()]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import shutil
@@ -73,7 +74,7 @@ def _read_exact(sock: socket.socket, n: int, deadline: float) -> bytes | None:
         sock.settimeout(remaining)
         try:
             chunk = sock.recv(min(n - got, 1 << 20))
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError from None
         except OSError:
             return None
@@ -97,23 +98,22 @@ class Template:
         self._lock = threading.Lock()
 
     # -------------------------------------------------------------- lifecycle
-    def start(self) -> "Template":
+    def start(self) -> Template:
         limits = self.sandbox.limits
         self._tmp = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         self._tmp.chmod(0o755)
         self.cgroups = cgroup.create((limits.memory_mb + TEMPLATE_MEMORY_MB) << 20, limits.processes)
         argv = self.sandbox.template_command(self._tmp / "stage", self.cgroups.paths)
         ours, theirs = socket.socketpair()
-        log = open(self._tmp / "template.log", "wb")
         try:
-            self.process = subprocess.Popen(argv, stdin=theirs, stdout=subprocess.DEVNULL, stderr=log,
-                                            close_fds=True, start_new_session=True, cwd=self._tmp)
+            with open(self._tmp / "template.log", "wb") as log:  # the launcher's and bwrap's own messages
+                self.process = subprocess.Popen(argv, stdin=theirs.fileno(), stdout=subprocess.DEVNULL, stderr=log,
+                                                close_fds=True, start_new_session=True, cwd=self._tmp)
         except OSError as exc:
             self.close()
             raise TemplateError(f"could not start {argv[0]}: {exc}") from exc
         finally:
             theirs.close()
-            log.close()
         self.control = ours
         try:
             frame = _read_frame(ours, time.monotonic() + self.startup_timeout)
@@ -129,9 +129,11 @@ class Template:
         return self
 
     def _log_tail(self) -> str:
+        if self._tmp is None:
+            return ""
         try:
             text = (self._tmp / "template.log").read_bytes()[-600:].decode(errors="replace")
-        except (OSError, TypeError):
+        except OSError:
             return ""
         lines = [line for line in text.splitlines() if line.strip()]
         return lines[-1][:300] if lines else ""
@@ -148,10 +150,8 @@ class Template:
             try:
                 self.process.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 self.process.wait()
             self.process = None
         self.cgroups.kill_all()
@@ -179,7 +179,7 @@ class Template:
                 raise TemplateError("the sandbox exited")
             return frame
 
-    def spawn(self, timeout: float = 30.0) -> "StudentProcess":
+    def spawn(self, timeout: float = 30.0) -> StudentProcess:
         """A fresh process for one notebook (its own namespaces, scratch space and limits)."""
         ours, theirs = socket.socketpair()
         try:
@@ -201,10 +201,8 @@ class Template:
         return process
 
     def signal(self, pid: int, what: str) -> None:
-        try:
+        with contextlib.suppress(TemplateError):
             self._request({"op": "signal", "pid": pid, "signal": what})
-        except TemplateError:
-            pass
 
     def check(self) -> list[str]:
         """Start, fork a child, run a cell; return notes on what is weaker than full isolation."""
@@ -227,7 +225,7 @@ class Template:
                 notes.append(f"Memory is capped at {memory} MB per process, not per sandbox (no memory cgroup "
                              "could be created: run as root, or with a delegated cgroup, to cap the sum).")
             if not self.cgroups.pids:
-                notes.append(f"The number of processes is capped by RLIMIT_NPROC for the sandbox's user, not by a "
+                notes.append("The number of processes is capped by RLIMIT_NPROC for the sandbox's user, not by a "
                              "pids cgroup.")
         return notes
 
@@ -252,13 +250,14 @@ class OutputCap:
         self.total = 0
         self.truncated = False
 
-    def new_cell(self) -> "_CellOutputs":
+    def new_cell(self) -> _CellOutputs:
         return _CellOutputs(self)
 
 
 class _CellOutputs:
     def __init__(self, cap: OutputCap):
-        self.cap, self.used, self.outputs, self.noted = cap, 0, [], False
+        self.cap, self.used, self.noted = cap, 0, False
+        self.outputs: list = []
 
     def add(self, output: dict, size: int) -> None:
         if self.used + size <= self.cap.cell_bytes and self.cap.total + size <= self.cap.total_bytes:
@@ -286,10 +285,8 @@ class StudentProcess:
         if not self.dead:
             self.dead = True
             self.template.signal(self.pid, "kill")
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
     def run(self, code: str, timeout: float, cap: OutputCap | None = None) -> CellRun:
         """Execute `code` as a cell, waiting at most `timeout` seconds."""

@@ -148,7 +148,10 @@ def value_keys(step) -> set[str]:
 
 def validate(script, recording) -> list[str]:
     """Problems with the *structure* of a recording, judged from the grader's own script only."""
-    producer, failed, seen, problems = {}, set(), set(), []
+    producer: dict[str, str] = {}
+    failed: set[str] = set()
+    seen: set[str] = set()
+    problems: list[str] = []
     for step in script["steps"]:
         sid, label = step["id"], step.get("label", step["id"])
         keys = {k for k in recording if k.split(".", 1)[0] == sid}
@@ -157,9 +160,8 @@ def validate(script, recording) -> list[str]:
         depends_on_failure = any(producer.get(ref) in failed for ref in step_refs(step))
         if keys == value_keys(step) and not (keys & error_keys):
             pass
-        elif keys == error_keys and all(np.asarray(recording[k]).dtype.kind == "U" for k in keys):
-            failed.add(sid)
-        elif keys == {f"{sid}.skipped"} and depends_on_failure:
+        elif (keys == error_keys and all(np.asarray(recording[k]).dtype.kind == "U" for k in keys)
+              or keys == {f"{sid}.skipped"} and depends_on_failure):
             failed.add(sid)
         else:
             problems.append(f"the answer for {label} is missing or has unexpected entries")
@@ -184,7 +186,9 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
     asks for; otherwise the two only have to raise, or not raise, alike.
     student_rec: the recording `actual` belongs to (for steps compared "same_as" another).
     """
-    problems, failed, producer = [], {}, {}
+    problems: list[str] = []
+    failed: dict[str, str] = {}
+    producer: dict[str, str] = {}
     for step in script["steps"]:
         sid, label = step["id"], step.get("label", step["id"])
         act_err = _text(actual.get(f"{sid}.error"))

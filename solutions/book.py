@@ -49,7 +49,7 @@ def setup() -> None:
 
     threadpool_limits(limits=1, user_api="blas")
     np.set_printoptions(precision=4, suppress=True)
-    plt.rcParams.update(RC)
+    plt.rcParams.update(RC)  # type: ignore[arg-type]  # matplotlib's stubs list every key as a Literal
 
 
 def glue(name: str, value) -> None:

@@ -33,7 +33,7 @@ def fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
     b = np.zeros(d_out, W.dtype) if b is None else as_param(b, d_out, W.dtype, "b")
     # Fold in float64 whatever W's dtype, then round once.
     gamma, beta, mean, var = (
-        as_param(p, d_out, np.float64, name)
+        as_param(p, d_out, np.dtype(np.float64), name)
         for p, name in [(gamma, "gamma"), (beta, "beta"), (running_mean, "running_mean"), (running_var, "running_var")]
     )
     scale = gamma / np.sqrt(var + eps)

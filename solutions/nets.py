@@ -139,7 +139,8 @@ class MLP:
     def backward(self, dlogits):
         """Gradients of the loss from dL/dlogits (N, 10): returns a list of (dW, db) per
         layer and a list of (dgamma, dbeta) per BN layer (None where there is none)."""
-        grads, bn_grads = [None] * len(self.W), [None] * len(self.W)
+        grads: list = [None] * len(self.W)
+        bn_grads: list = [None] * len(self.W)
         dz = dlogits
         for layer in reversed(range(len(self.W))):
             a_in, noise, out = self._tape[layer]
@@ -193,7 +194,7 @@ def train(net, data, steps=2000, batch_size=60, lr=0.1, eval_every=100, probe=No
     """
     x_train, y_train, x_test, y_test = data
     rng = np.random.default_rng(seed)
-    history = {"step": [], "test_acc": [], "loss": [], "percentiles": [], "diverged": False}
+    history: dict = {"step": [], "test_acc": [], "loss": [], "percentiles": [], "diverged": False}
 
     def evaluate(step):
         history["step"].append(step)

@@ -28,7 +28,7 @@ BatchNorm1d layers.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -118,7 +118,10 @@ def groupnorm1d_backward(dout, cache: GN1dCache):
 
 
 class _PerSampleNorm:
-    """Shared module code of `LayerNorm1d` and `GroupNorm1d`."""
+    """Shared module code of `LayerNorm1d` and `GroupNorm1d` (which define `forward` and `_backward`)."""
+
+    forward: Any
+    _backward: Any
 
     def __init__(self, num_features, eps=1e-5):
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
@@ -204,7 +207,7 @@ def make_mlp(norm, sizes=(64, 100, 100, 10), num_groups=4, activation="relu", se
         for i, layer in enumerate(net.bn):
             if layer is not None:
                 d = layer.num_features
-                net.bn[i] = LayerNorm1d(d) if norm == "layer" else GroupNorm1d(d, num_groups)
+                net.bn[i] = LayerNorm1d(d) if norm == "layer" else GroupNorm1d(d, num_groups)  # type: ignore[call-overload]
     return net
 
 
@@ -247,38 +250,38 @@ class StackedMLP:
         nets = [make_mlp(norm, sizes, num_groups=num_groups, seed=s, momentum=momentum) for s in seeds]
         self.norm, self.groups, self.momentum, self.eps = norm, num_groups, momentum, eps
         self.layers = len(sizes) - 1
-        self.W = [np.stack([n.W[l] for n in nets]) for l in range(self.layers)]
-        self.b = [np.stack([n.b[l] for n in nets]) for l in range(self.layers)]
+        self.W = [np.stack([n.W[layer] for n in nets]) for layer in range(self.layers)]
+        self.b = [np.stack([n.b[layer] for n in nets]) for layer in range(self.layers)]
         hidden = range(self.layers - 1) if norm != "none" else range(0)
-        self.gamma = {l: np.stack([n.bn[l].gamma for n in nets]) for l in hidden}
-        self.beta = {l: np.stack([n.bn[l].beta for n in nets]) for l in hidden}
-        self.running_mean = {l: np.zeros_like(self.gamma[l]) for l in hidden if norm == "batch"}
-        self.running_var = {l: np.ones_like(self.gamma[l]) for l in hidden if norm == "batch"}
+        self.gamma = {layer: np.stack([n.bn[layer].gamma for n in nets]) for layer in hidden}
+        self.beta = {layer: np.stack([n.bn[layer].beta for n in nets]) for layer in hidden}
+        self.running_mean = {layer: np.zeros_like(self.gamma[layer]) for layer in hidden if norm == "batch"}
+        self.running_var = {layer: np.ones_like(self.gamma[layer]) for layer in hidden if norm == "batch"}
 
     def forward(self, x, training=True):
         """Logits (S, B, K) for x (S, B, D_in); training mode updates the running statistics."""
-        self._tape = []
+        self._tape: list = []
         a = x
-        for l in range(self.layers):
-            z = a @ self.W[l]
-            if l == self.layers - 1 or self.norm == "none":
-                z = z + self.b[l][:, None, :]
-            if l == self.layers - 1:
+        for layer in range(self.layers):
+            z = a @ self.W[layer]
+            if layer == self.layers - 1 or self.norm == "none":
+                z = z + self.b[layer][:, None, :]
+            if layer == self.layers - 1:
                 self._tape.append((a, None))
                 return z
             cache = None
             if self.norm != "none":
                 if self.norm == "batch" and not training:
-                    xhat = (z - self.running_mean[l][:, None]) / np.sqrt(self.running_var[l][:, None] + self.eps)
+                    xhat = (z - self.running_mean[layer][:, None]) / np.sqrt(self.running_var[layer][:, None] + self.eps)
                 else:
                     xhat, inv_std, mean, var, axis = _stacked_norm(z, self.norm, self.groups, self.eps)
                     cache = (xhat, inv_std, axis)
                     xhat = xhat.reshape(z.shape)
                     if self.norm == "batch":
                         m, n = self.momentum, z.shape[1]
-                        self.running_mean[l] = (1 - m) * self.running_mean[l] + m * mean[:, 0]
-                        self.running_var[l] = (1 - m) * self.running_var[l] + m * var[:, 0] * n / (n - 1)
-                z = self.gamma[l][:, None] * xhat + self.beta[l][:, None]
+                        self.running_mean[layer] = (1 - m) * self.running_mean[layer] + m * mean[:, 0]
+                        self.running_var[layer] = (1 - m) * self.running_var[layer] + m * var[:, 0] * n / (n - 1)
+                z = self.gamma[layer][:, None] * xhat + self.beta[layer][:, None]
             a_out = np.maximum(z, 0.0)
             self._tape.append((a, (cache, z)))
             a = a_out
@@ -297,8 +300,8 @@ class StackedMLP:
         dz = np.exp(log_p)
         dz[s_idx, b_idx, y] -= 1.0
         dz *= 1.0 / y.shape[1]
-        for l in reversed(range(self.layers)):
-            a_in, extra = self._tape[l]
+        for layer in reversed(range(self.layers)):
+            a_in, extra = self._tape[layer]
             if extra is not None:
                 cache, z = extra
                 dz = dz * (z > 0)
@@ -308,19 +311,19 @@ class StackedMLP:
                     flat_xhat = xhat.reshape(dz.shape)
                     dgamma = (dz * flat_xhat).sum(axis=1)
                     dbeta = dz.sum(axis=1)
-                    h = (dz * self.gamma[l][:, None]).reshape(shape)
+                    h = (dz * self.gamma[layer][:, None]).reshape(shape)
                     dz = inv_std * (h - _mean(h, axis) - xhat * _mean(h * xhat, axis))
                     dz = dz.reshape(flat_xhat.shape)
-                    self.gamma[l] -= lr * dgamma
-                    self.beta[l] -= lr * dbeta
+                    self.gamma[layer] -= lr * dgamma
+                    self.beta[layer] -= lr * dbeta
             dW = a_in.transpose(0, 2, 1) @ dz
-            if l == self.layers - 1 or self.norm == "none":
-                self.b[l] -= lr * dz.sum(axis=1)
-            if l > 0:
-                dz = dz @ self.W[l].transpose(0, 2, 1)
+            if layer == self.layers - 1 or self.norm == "none":
+                self.b[layer] -= lr * dz.sum(axis=1)
+            if layer > 0:
+                dz = dz @ self.W[layer].transpose(0, 2, 1)
             if weight_decay:
-                dW += weight_decay * self.W[l]
-            self.W[l] -= lr * dW
+                dW += weight_decay * self.W[layer]
+            self.W[layer] -= lr * dW
         return losses
 
     def accuracy(self, x, y):
@@ -336,11 +339,11 @@ class StackedMLP:
                            num_groups=self.groups, momentum=self.momentum)
             net.W = [w[k].copy() for w in self.W]
             net.b = [b[k].copy() for b in self.b]
-            for l, bn in enumerate(net.bn):
+            for layer, bn in enumerate(net.bn):
                 if bn is not None:
-                    bn.gamma, bn.beta = self.gamma[l][k].copy(), self.beta[l][k].copy()
+                    bn.gamma, bn.beta = self.gamma[layer][k].copy(), self.beta[layer][k].copy()
                     if self.norm == "batch":
-                        bn.running_mean, bn.running_var = self.running_mean[l][k].copy(), self.running_var[l][k].copy()
+                        bn.running_mean, bn.running_var = self.running_mean[layer][k].copy(), self.running_var[layer][k].copy()
             nets.append(net)
         return nets
 
@@ -356,7 +359,7 @@ def train_stacked(norm, seeds, data, steps, batch_size, lr, eval_every, **kwargs
     model = StackedMLP(norm, seeds, **kwargs)
     # one draw of all the batches per seed: the same stream as `train`'s draw per step
     order = np.stack([np.random.default_rng(s).integers(0, len(y_train), (steps, batch_size)) for s in seeds], axis=1)
-    history = {"step": [0], "test_acc": [model.accuracy(x_test, y_test)], "loss": []}
+    history: dict = {"step": [0], "test_acc": [model.accuracy(x_test, y_test)], "loss": []}
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, steps + 1):
             idx = order[step - 1]

@@ -24,7 +24,6 @@ from ._validate import as_float_array, as_param, check_eps, require_ndim
 from .batchnorm import BNCache, batchnorm_backward, batchnorm_forward, normalize_backward
 from .variance import merge_moments
 
-
 # ---------------------------------------------------------------- ghost batch normalization
 
 def _ghost_layout(x, ghost_size):
@@ -82,7 +81,7 @@ class SyncCache(NamedTuple):
     """What `sync_batchnorm_backward` needs: one `BNCache` per shard and the total count."""
 
     caches: list
-    count: int
+    count: int  # type: ignore[assignment]  # a field, shadowing tuple.count on purpose
 
 
 def sync_batchnorm_forward(shards, gamma, beta, eps=1e-5):
@@ -96,7 +95,7 @@ def sync_batchnorm_forward(shards, gamma, beta, eps=1e-5):
     Only the per-shard summaries (count, mean, M2), 2D + 1 numbers each, would cross devices.
     """
     shards = [as_float_array(s, "shards") for s in shards]
-    summary = (0, 0.0, 0.0)
+    summary: tuple = (0, 0.0, 0.0)
     for s in shards:
         summary = merge_moments(summary, shard_moments(s))
     count, mean, m2 = summary

@@ -4,11 +4,11 @@ import zipfile
 
 import nbformat
 import pytest
+from factories import cell_scores, honest_nb, max_score, nbgrader, release, totals
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.cli import main
 from autograder.course import Course, CourseError, init
-from factories import cell_scores, honest_nb, max_score, nbgrader, release, totals
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +83,7 @@ def test_demo_fills_only_the_assignments_the_course_has(tmp_path):
 
 
 def test_a_new_course_gets_256_random_bits_of_secret(tmp_path):
-    first, second = (Course.open(init(tmp_path / n, assignments=["ex01_covariate_shift"], log=lambda l: None)).secret
+    first, second = (Course.open(init(tmp_path / n, assignments=["ex01_covariate_shift"], log=lambda line: None)).secret
                      for n in ("a", "b"))
     assert len(first) == 64 and int(first, 16) and first != second
     assert oct((tmp_path / "a" / "autograder.json").stat().st_mode)[-3:] == "600"

@@ -9,11 +9,11 @@ import shutil
 
 import nbformat
 import pytest
+from factories import cell_scores, honest_nb, max_score, nbgrader, release, source, submit, totals
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.cli import main
 from autograder.samples import applicable, with_misconception
-from factories import cell_scores, honest_nb, max_score, nbgrader, release, source, submit, totals
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from autograder.feedback import CellResult, markdown_html, render
 

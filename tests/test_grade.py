@@ -4,18 +4,27 @@ The attacks (hostile and broken submissions graded beside honest ones) are in te
 """
 import csv
 import json
-import os
 import shutil
 import time
 
 import pytest
+from factories import (
+    autograded,
+    cell_scores,
+    feedback_html,
+    honest_nb,
+    max_score,
+    nbgrader,
+    release,
+    source,
+    submit,
+    totals,
+)
 
 from autograder.cli import main
 from autograder.grade import grade
-from autograder.samples import with_misconception
 from autograder.misconceptions import by_key
-from factories import (autograded, cell_scores, feedback_html, honest_nb, max_score, nbgrader, release, source, submit,
-                       totals)
+from autograder.samples import with_misconception
 
 pytestmark = pytest.mark.slow
 A = "ex01_covariate_shift"

@@ -3,10 +3,10 @@ import json
 
 import nbformat
 import pytest
+from factories import release
 
 from autograder.assignments import ASSIGNMENTS, book_notebook
 from autograder.release import sync
-from factories import release
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 

@@ -31,19 +31,31 @@ def test_quick_start_is_two_commands():
     commands = re.findall(r"```bash\n(.*?)\n```", quick, re.S)
     assert len(commands) == 2 and all("\n" not in c for c in commands)
     assert "jupyter-book build . -W -n --keep-going" in commands[0] and "requirements.txt -e ." in commands[0]
+    assert "requirements-test.txt -e ." in commands[1] and "python -m pytest" in commands[1]
 
 
-def test_every_command_and_option_is_documented():
+def command_docs(name: str) -> str:
+    """The README's text about one command: every line that shows it, and for grade its own section."""
+    lines = [line for line in README.splitlines() if f"python -m autograder {name}" in line]
+    if name == "grade":
+        lines.append(README.split("### The grader: `python -m autograder grade`", 1)[1].split("\n## ", 1)[0])
+    return "\n".join(lines)
+
+
+def test_every_command_and_option_is_documented_where_the_command_is():
     parser = _parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, p in sub.choices.items():
-        assert f"python -m autograder {name}" in README, name
+        docs = command_docs(name)
+        assert docs, f"the README never shows `python -m autograder {name}`"
         for action in p._actions:
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
-                    assert flag in README, f"{name} {flag}"
+                    assert re.search(rf"{re.escape(flag)}(?![\w-])", docs), f"{name} {flag}: not documented with {name}"
     for script in (ROOT / "benchmarks").iterdir():
-        assert f"benchmarks/{script.name}" in README, script.name
+        if script.suffix == ".py":
+            assert f"python benchmarks/{script.name}" in README, script.name
+    assert "batchnorm-autograder" in README and "SECURITY.md" in README
 
 
 def test_no_generated_files_are_tracked():

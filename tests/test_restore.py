@@ -9,11 +9,11 @@ import shutil
 
 import nbformat
 import pytest
+from factories import honest_nb, release, solution_cell, source
 
 from autograder import restore
 from autograder.course import Course
 from autograder.gradebook import GradebookWriter
-from factories import honest_nb, release, solution_cell, source
 
 pytestmark = pytest.mark.slow
 A = "ex02_algorithm"

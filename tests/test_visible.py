@@ -27,7 +27,7 @@ def visible_failures(assignment, extra):
             continue
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                exec(cells.visible_source(cell), dict(ns))  # noqa: S102 - our own notebooks
+                exec(cells.visible_source(cell), dict(ns))
         except Exception as exc:  # noqa: BLE001
             failed[cells.grade_id(cell)] = f"{type(exc).__name__}: {exc}"
     return failed

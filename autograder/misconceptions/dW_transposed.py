@@ -1,6 +1,6 @@
 """Your dW is transposed (da.T @ x, of shape (D_out, D_in)). For y = x @ W with W of shape (D_in, D_out), dW = x.T @ da has W's shape.
 """
-from _layer import *  # noqa: F403
+from _layer import *
 
 TARGETS = ("affine_bn_relu_backward",)
 SUMMARY = "return dW transposed"

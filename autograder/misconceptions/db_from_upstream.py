@@ -1,6 +1,6 @@
 """Your db is not the gradient of the bias before batch norm. b shifts every sample's pre-activation equally, and batch norm subtracts the batch mean, so b has no effect on the output: db = sum of da over the batch, which is zero.
 """
-from _layer import *  # noqa: F403
+from _layer import *
 
 TARGETS = ("affine_bn_relu_backward",)
 SUMMARY = "compute db from the upstream gradient (it is zero)"

@@ -1,6 +1,6 @@
 """Your shift is the raw difference of the means. The drift of a unit is measured in units of its earlier spread: shift = (mean_after - mean_before) / sqrt(var_before + eps), so that it means the same for a unit with values near 1 and one with values near 1000.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("distribution_drift",)
 SUMMARY = "give the raw shift of the mean, not in earlier standard deviations"

@@ -1,6 +1,6 @@
 """Your scale is the ratio of the variances. It is the ratio of the standard deviations: scale = sqrt((var_after + eps) / (var_before + eps)), so that a unit whose spread doubles has scale 2, not 4.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("distribution_drift",)
 SUMMARY = "give the ratio of variances, not of standard deviations"

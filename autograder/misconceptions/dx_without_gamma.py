@@ -1,6 +1,6 @@
 """Your dx leaves out gamma. The output is gamma * x_hat + beta, so the gradient reaching x_hat is gamma * dout: dx = gamma / sqrt(var + eps) * (dout - mean(dout) - x_hat * mean(dout * x_hat)).
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "leave gamma out of dx"

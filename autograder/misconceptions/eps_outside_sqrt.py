@@ -1,6 +1,6 @@
 """You added eps outside the square root, (x - mean) / (sqrt(var) + eps). It belongs inside: (x - mean) / sqrt(var + eps). The two differ exactly where eps matters, for features whose variance is comparable to eps.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward", "distribution_drift",
            "fold_batchnorm")

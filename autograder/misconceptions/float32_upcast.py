@@ -1,6 +1,6 @@
 """Your function turns float32 input into float64 (np.asarray(x, dtype=float), or float64 constants). float32 input must give float32 results, as PyTorch keeps the dtype: convert only integer input to float64.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward")
 SUMMARY = "turn float32 input into float64 results"

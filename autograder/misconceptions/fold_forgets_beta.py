@@ -1,6 +1,6 @@
 """Your folded bias leaves out beta. After normalizing, BN shifts by beta: b_f = (b - running_mean) * scale + beta.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("fold_batchnorm",)
 SUMMARY = "fold without beta"

@@ -1,6 +1,6 @@
 """Your folded weights scale the rows of W (W * scale[:, None]). W has shape (D_in, D_out) and BN scales each output feature, that is each column: W_f = W * scale, broadcast over the rows.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("fold_batchnorm",)
 SUMMARY = "scale the rows of W instead of its columns"

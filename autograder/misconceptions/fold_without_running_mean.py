@@ -1,6 +1,6 @@
 """Your folded bias leaves out the running mean. Evaluation-mode BN computes gamma * (y - running_mean) / sqrt(running_var + eps) + beta, so b_f = (b - running_mean) * scale + beta, with scale = gamma / sqrt(running_var + eps).
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("fold_batchnorm",)
 SUMMARY = "fold without the running mean"

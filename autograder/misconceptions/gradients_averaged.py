@@ -1,6 +1,6 @@
 """Your dgamma and dbeta average over the batch (mean) instead of summing. The loss adds up the contributions of every sample: dbeta = sum of dout, dgamma = sum of dout * x_hat, over axis 0.
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "average dgamma and dbeta over the batch instead of summing"

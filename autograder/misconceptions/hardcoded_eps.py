@@ -1,6 +1,6 @@
 """Your code uses eps = 1e-5 whatever the eps argument says. Use the argument: callers (and the hidden tests) pass other values, and PyTorch's and Keras's defaults differ (1e-5 and 1e-3).
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward", "distribution_drift",
            "fold_batchnorm")

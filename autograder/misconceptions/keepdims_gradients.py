@@ -1,6 +1,6 @@
 """Your dgamma and dbeta have shape (1, D) (keepdims=True). A parameter's gradient has the parameter's shape, (D,) (and (C,) for feature maps): drop keepdims or reshape before returning.
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "return dgamma and dbeta of shape (1, D)"

@@ -1,6 +1,6 @@
 """Your mean and variance have shape (1, D) (keepdims=True). The contract asks for shape (D,): one value per feature, as a 1-D array; reshape or drop keepdims before returning.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats",)
 SUMMARY = "return statistics of shape (1, D)"

@@ -1,6 +1,6 @@
 """Your function returns integers for integer input (it keeps x's dtype, or truncates with astype(x.dtype)). Integer input is computed and returned in float64: a mean of integers is not an integer.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward")
 SUMMARY = "return integers for integer input"

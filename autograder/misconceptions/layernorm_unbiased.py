@@ -1,6 +1,6 @@
 """Your layer normalization divides its variance by D-1. Like batch normalization it uses the biased variance of the values it normalizes: divide by D, the number of features (np.var's default).
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("layernorm_forward",)
 SUMMARY = "divide the layer-norm variance by D-1"

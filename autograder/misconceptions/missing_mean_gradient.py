@@ -1,6 +1,6 @@
 """Your dx flows through the variance but not through the batch mean: it misses the term - mean(dout). Per feature, dx must sum to zero: dx = gamma / sqrt(var + eps) * (dout - mean(dout) - x_hat * mean(dout * x_hat)).
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "leave the path through the batch mean out of dx"

@@ -1,6 +1,6 @@
 """Your backward pass changes the arrays in the cache in place (x_hat *= ..., say), so a second call with the same cache gives other gradients. Compute into new arrays: the cache (and dout) must come out of the backward pass unchanged.
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "modify the cache in place in the backward pass"

@@ -1,6 +1,6 @@
 """Your function changes its input array x in place (x -= mean, say). The caller's data must not change: compute into new arrays (xc = x - mean).
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "layernorm_forward")
 SUMMARY = "modify the input x in place"

@@ -1,5 +1,6 @@
 """Your module normalizes with eps = 1e-5 whatever eps it was given. Store the constructor's eps and use it: BatchNorm1d(4, eps=1e-3) must add 1e-3 under the square root.
 """
+import numpy as np
 from _batchnorm1d import _CorrectBatchNorm1d
 
 SUMMARY = "ignore the eps given to BatchNorm1d"

@@ -1,6 +1,6 @@
 """Your code leaves eps out: it divides by sqrt(var) alone. eps keeps the division finite for a feature that hardly varies (or not at all); it goes inside the square root, sqrt(var + eps).
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward", "distribution_drift",
            "fold_batchnorm")

@@ -1,6 +1,6 @@
 """Your function does not check its input: an x of the wrong number of dimensions, or a gamma or beta of the wrong length, either goes through or fails deep inside numpy with a message that does not say what is wrong. Raise ValueError naming the argument and the expected shape.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward")
 SUMMARY = "not validate the input shapes"

@@ -1,6 +1,6 @@
 """Your variance uses the one-pass formula E[x^2] - E[x]^2. In float32, on data far from zero (near 1e4, say), the two large terms cancel and the result loses every significant digit, or even comes out negative. Compute it in two passes: first the mean, then the mean of (x - mean)^2.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "spatial_batchnorm_forward", "distribution_drift")
 SUMMARY = "compute the variance in one pass, E[x^2] - E[x]^2"

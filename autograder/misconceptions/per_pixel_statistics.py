@@ -1,6 +1,6 @@
 """Your spatial batch norm takes a mean and variance per pixel (over axis 0 only) instead of per channel. In a convolutional layer every position of a channel shares one mean and one variance, taken over the batch and all positions: axes (0, 2, 3).
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("spatial_batchnorm_forward", "spatial_batchnorm_backward")
 SUMMARY = "take spatial statistics per pixel instead of per channel"

@@ -1,6 +1,6 @@
 """Your layer applies ReLU before batch normalization. This exercise (like Ioffe & Szegedy) normalizes the affine output and applies the nonlinearity last: relu(BN(x @ W + b)).
 """
-from _layer import *  # noqa: F403
+from _layer import *
 
 TARGETS = ("affine_bn_relu_forward",)
 SUMMARY = "apply ReLU before batch norm"

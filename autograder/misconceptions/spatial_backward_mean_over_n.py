@@ -1,6 +1,6 @@
 """Your spatial backward pass averages over the N images only. Each channel's statistics were taken over N * H * W values, so its gradient divides by m = N * H * W (and sums over axes (0, 2, 3)): reuse batchnorm_backward on the (N*H*W, C) rows, or use m = N * H * W.
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("spatial_batchnorm_backward",)
 SUMMARY = "divide the spatial gradient by N instead of N * H * W"

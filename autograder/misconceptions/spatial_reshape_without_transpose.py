@@ -1,6 +1,6 @@
 """You reshaped the (N, C, H, W) maps straight to (N*H*W, C) without moving the channels last first. x.reshape(-1, C) mixes values of different channels in one column; transpose to (N, H, W, C) first: x.transpose(0, 2, 3, 1).reshape(-1, C) (and back the same way).
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("spatial_batchnorm_forward", "spatial_batchnorm_backward")
 SUMMARY = "reshape (N, C, H, W) to (N*H*W, C) without moving the channels last"

@@ -1,6 +1,6 @@
 """Your code subtracts eps, sqrt(var - eps). eps is added, sqrt(var + eps): it keeps the division finite when the variance is (nearly) zero, while subtracting it makes the square root of a negative number there.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward", "distribution_drift",
            "fold_batchnorm")

@@ -1,6 +1,6 @@
 """You returned dgamma and dbeta swapped (or computed each with the other's formula). dbeta = sum of dout over the batch; dgamma = sum of dout * x_hat.
 """
-from _backward import *  # noqa: F403
+from _backward import *
 
 TARGETS = ("batchnorm_backward",)
 SUMMARY = "swap dgamma and dbeta"

@@ -1,6 +1,6 @@
 """You swapped gamma and beta: the output is gamma * x_hat + beta, gamma scales and beta shifts.
 """
-from _norm import *  # noqa: F403
+from _norm import *
 
 TARGETS = ("batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward")
 SUMMARY = "swap gamma and beta"

@@ -2,8 +2,8 @@
 
 The unbiased variance belongs in BatchNorm1d's running variance, not in the normalization.
 """
-from _norm import *  # noqa: F403
 from _batchnorm1d import _CorrectBatchNorm1d
+from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "spatial_batchnorm_forward", "distribution_drift", "BatchNorm1d")
 SUMMARY = "divide the variance by N-1 when normalizing"
