@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {init,sync,demo,grade} ...`` (also installed as ``batchnorm-autograder``).
+"""Command line: python -m autograder {init,sync,demo,grade} ... (also installed as batchnorm-autograder).
 
 A thin layer: it parses arguments and calls the library. The grading options come from
 `autograder.config.GradeOptions` and the run's from `autograder.grade.grade`'s keyword

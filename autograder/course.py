@@ -50,6 +50,11 @@ c.FileNameCollectorPlugin.named_regexp = r"(?:.*/)?(?P<student_id>[A-Za-z0-9.@-]
 '''
 
 
+def db_url(root: Path) -> str:
+    """The SQLAlchemy URL of a course's gradebook (gradebook.db in its directory)."""
+    return f"sqlite:///{(Path(root) / 'gradebook.db').as_posix()}"
+
+
 class CourseError(RuntimeError):
     """The course directory cannot be used or set up; the message says why and what to do."""
 
@@ -67,7 +72,7 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{(self.root / 'gradebook.db').as_posix()}"
+        return db_url(self.root)
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
@@ -166,7 +171,7 @@ def _generate(root: Path, course_id: str, assignments, log):
     config = Config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = course_id
-    config.CourseDirectory.db_url = f"sqlite:///{(root / 'gradebook.db').as_posix()}"
+    config.CourseDirectory.db_url = db_url(root)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for assignment in assignments:
         log(f"generating release/{assignment}/{assignment}.ipynb")

@@ -1,7 +1,8 @@
 """The reference Batch Normalization of the course, in plain numpy.
 
 Every hidden test, lesson experiment and grade compares with these functions. The names and
-behaviours are the contract of DESIGN.md; each one is checked against PyTorch in tests/.
+behaviors are the contract the exercises share with it (the README's "The reference"); each
+one is checked against PyTorch, a numerical gradient or a closed form in tests/.
 
 Conventions: arrays are (N, D) (N samples, D features) or (N, C, H, W); normalising uses the
 *biased* batch variance (divide by N); running statistics store the *unbiased* one

@@ -24,7 +24,7 @@ def test_init_creates_a_complete_course(template_course):
         assert "BEGIN SOLUTION" not in nb and "HIDDEN TESTS" not in nb and "run_checks" not in nb
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "batchnorm") as gb:
+    with Gradebook(Course.open(root).db_url, "batchnorm") as gb:
         assert sorted(a.name for a in gb.assignments) == sorted(ASSIGNMENTS)
 
 

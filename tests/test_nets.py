@@ -61,6 +61,7 @@ def test_noisy_bn_gradient_uses_the_sampled_noise(data):
     assert rel_error(grads[0][0], numerical_gradient(f, net.W[0].copy(), np.array(1.0))) < 1e-4
 
 
+@pytest.mark.slow  # a real training run
 def test_training_learns_digits_and_records_percentiles(data):
     history = train(MLP(batchnorm=True), data, steps=600, lr=0.5, eval_every=200, probe=(2, 0))
     assert history["step"] == [0, 200, 400, 600]

@@ -5,6 +5,8 @@ import nbformat
 import pytest
 from factories import release
 
+pytestmark = pytest.mark.slow  # builds courses with nbgrader
+
 from autograder.assignments import ASSIGNMENTS, book_notebook
 from autograder.release import sync
 
