@@ -140,4 +140,4 @@ def _grade(args) -> int:
                        scheduler=args.scheduler, force=args.force, options=options, progress=bar.update,
                        say=bar.say)
     print_summary(report, args.course_dir)
-    return 1 if report.grader_errors else 0
+    return 1 if report.grader_errors or report.refused else 0

@@ -41,6 +41,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from typing import Any
 
 FRAME = struct.Struct(">I")
@@ -53,6 +54,8 @@ MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 STUDENT_UID = 1000
+# Seconds a fork waits for the earlier notebooks' processes to be gone (under the grader's 10 s).
+PREVIOUS_EXIT_WAIT = 5.0
 
 _libc = ctypes.CDLL(None, use_errno=True)
 # Bound now: a student who patches json or socket in their own process must not change how
@@ -339,12 +342,16 @@ def start_child(channel: int, settings: dict, control: socket.socket) -> int:
     student's process (PID 1 of the new PID namespace) and waits for it, relaying the
     grader's interrupt (SIGUSR1 -> SIGINT) and kill (SIGTERM -> SIGKILL) requests.
     """
-    pid = os.fork()
+    pid = os.fork()  # OSError when the sandbox's process limit is reached: the caller refuses
     if pid:
         os.close(channel)
         return pid
     try:
         control.close()
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):  # the template's own output goes to the host's log: nothing of a student's may
+            os.dup2(quiet, fd)
+        os.close(quiet)
         note = ""
         try:
             _prctl(PR_SET_DUMPABLE, 1)  # a non-dumpable process may not write its own uid_map
@@ -439,7 +446,13 @@ def template_main() -> None:
             return
         op = request.get("op")
         if op == "fork" and len(fds) == 1:
-            pid = start_child(fds[0], request["settings"], control)
+            _end_previous(children)
+            try:
+                pid = start_child(fds[0], request["settings"], control)
+            except OSError as exc:  # no process left under the sandbox's limit (a fork bomb not yet reaped)
+                os.close(fds[0])
+                send(control, {"type": "refused", "reason": f"fork failed: {exc.strerror or exc}"})
+                continue
             children.add(pid)
             send(control, {"type": "forked", "pid": pid})
         elif op == "signal" and request.get("pid") in children:
@@ -449,6 +462,22 @@ def template_main() -> None:
             for fd in fds:
                 os.close(fd)
             send(control, {"type": "refused"})
+
+
+def _end_previous(children: set[int]) -> None:
+    """Kill the earlier notebooks' processes and wait, boundedly, until they are gone.
+
+    One notebook at a time is graded per sandbox, and its memory cgroup counts every process
+    and tmpfs page of it: a process (or its /tmp) still being torn down would take memory
+    that the next student is entitled to.
+    """
+    for pid in children:
+        _kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + PREVIOUS_EXIT_WAIT
+    while children and time.monotonic() < deadline:
+        _reap(children)
+        if children:
+            time.sleep(0.005)
 
 
 def _reap(children: set[int]) -> None:

@@ -88,6 +88,8 @@ class Report:
     """(student, assignment) pairs unchanged since they were graded (``force`` regrades them)."""
     grader_errors: list = field(default_factory=list)
     """The grader's own failures: these make the exit code 1."""
+    refused: list = field(default_factory=list)
+    """Folders of submitted/ not graded because their name cannot be a student id (exit code 1)."""
     isolation: str = ""
     """What isolated student code, in a sentence."""
     timings: list = field(default_factory=list)
@@ -183,6 +185,14 @@ def plan(course: Course, writer: GradebookWriter, assignments, students, force: 
     submitted = course.path("submitted")
     found = []
     for student in sorted(p.name for p in _subdirs(submitted)):
+        if student.startswith("."):
+            continue  # not a student: e.g. .ipynb_checkpoints
+        problem = submission.id_problem(student)
+        if problem:
+            shown = inert.plain(_visible(student), 80)
+            report.refused.append(f"submitted/{shown}: not graded, because the folder name cannot be a student id "
+                                  f"({problem}); rename the folder to the student's id")
+            continue
         for assignment in sorted(p.name for p in _subdirs(submitted / student)):
             if assignment in known and (not assignments or assignment in assignments):
                 found.append((student, assignment))
@@ -224,6 +234,12 @@ def _why(last: dict, now: dict, course, student, assignment, notebooks, force) -
     return ""
 
 
+def _visible(name: str) -> str:
+    """A file name as printable ASCII: each undecodable byte, control or non-ASCII character escaped."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(ch if " " <= ch <= "~" else ascii(ch)[1:-1] for ch in text)
+
+
 def _subdirs(path: Path) -> list[Path]:
     try:
         with os.scandir(path) as entries:
@@ -233,7 +249,10 @@ def _subdirs(path: Path) -> list[Path]:
 
 
 def _iso(ts) -> str:
-    return ts.astimezone(UTC).isoformat() if ts else ""
+    """A time as ISO 8601 in UTC; nbgrader's parse_utc gives naive datetimes that are already UTC."""
+    if not ts:
+        return ""
+    return (ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)).isoformat()
 
 
 # ---------------------------------------------------------------------- 2. prepare
@@ -248,9 +267,16 @@ def prepare(course: Course, writer: GradebookWriter, todo, rows, options, sandbo
     for s in todo:
         row = rows[(s.student, s.assignment)]
         row.state = s.state
-        ts = submission.timestamp(s.folder)
-        writer.open_submission(s.assignment, s.student, ts)
-        key = checks.submission_key(course.secret, s.student, s.state["digest"])
+        try:
+            writer.open_submission(s.assignment, s.student, submission.timestamp(s.folder))
+            key = checks.submission_key(course.secret, s.student, s.state["digest"])
+        except Exception as exc:  # noqa: BLE001 - the grader's bug; this submission only
+            traceback.print_exc()
+            report.grader_errors.append(f"{s.student}/{s.assignment}: opening the submission failed: {exc!r}")
+            row.grader_error = True
+            for notebook in s.notebooks:
+                advance(f"{s.student}/{notebook}")
+            continue
         for notebook in s.notebooks:
             where = (s.assignment, notebook)
             if where not in release:

@@ -109,6 +109,6 @@ def replace(path: Path, text: str) -> None:
     """Write `text` to `path` atomically (a half-written file is never left behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="replace")  # a lone surrogate that slipped through becomes "?"
     os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(tmp, path)

@@ -25,13 +25,20 @@ from .cells import grade_id, is_locked
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidi overrides.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-MAX_MARKDOWN_CHARS = 20_000
-MAX_SOURCE_CHARS = 200_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_MARKDOWN_CHARS = 20_000  # of one Markdown or raw cell a student wrote
+MAX_MARKDOWN_TOTAL = 400_000  # of all of them in one notebook (each is rendered in two pages)
+MAX_SOURCE_CHARS = 200_000  # of one code cell (all code: `autograder.submission.MAX_CODE_CHARS`)
+
+
+def encodable(text: str) -> str:
+    """`text` with lone surrogates (valid in JSON and Python, not in UTF-8) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def plain(text, limit: int | None = None) -> str:
     """`text` as a str without escape sequences or control characters (tabs and newlines kept)."""
-    text = _CONTROL.sub("", _ANSI.sub("", str(text)))
+    text = encodable(_CONTROL.sub("", _ANSI.sub("", str(text))))
     if limit is not None and len(text) > limit:
         text = text[:limit] + " [...]"
     return text
@@ -66,6 +73,7 @@ def inert_notebook(nb, source) -> list[str]:
     """
     trusted = {grade_id(c): c.source for c in source.cells if c.cell_type == "markdown" and is_locked(c)}
     notes = []
+    budget = MAX_MARKDOWN_TOTAL
     for cell in nb.cells:
         cell.pop("attachments", None)
         cell.metadata = _clean_metadata(cell.metadata)
@@ -73,16 +81,19 @@ def inert_notebook(nb, source) -> list[str]:
             gid = grade_id(cell)
             if gid in trusted and cell.source == trusted[gid]:
                 continue
+        if cell.cell_type in ("markdown", "raw"):
+            limit = min(MAX_MARKDOWN_CHARS, max(budget, 0))
             text = cell.source
-            if len(text) > MAX_MARKDOWN_CHARS:
-                text = text[:MAX_MARKDOWN_CHARS] + "\n[... cut by the grader]"
-                notes.append("a long Markdown cell was cut")
+            if len(text) > limit:
+                text = text[:limit] + "\n[... cut by the grader]"
+                notes.append("a long Markdown cell was cut" if limit == MAX_MARKDOWN_CHARS
+                             else f"the notebook's Markdown was cut after {MAX_MARKDOWN_TOTAL:,} characters")
+            budget -= len(text)
             cell.source = fenced(plain(text))
-        elif cell.cell_type == "raw":
-            cell.source = fenced(plain(cell.source[:MAX_MARKDOWN_CHARS]))
-            cell.cell_type = "markdown"
-            cell.pop("outputs", None)
-            cell.pop("execution_count", None)
+            if cell.cell_type == "raw":
+                cell.cell_type = "markdown"
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
         elif len(cell.source) > MAX_SOURCE_CHARS:
             cell.source = cell.source[:MAX_SOURCE_CHARS] + "\n# [... cut by the grader]"
             notes.append("a very long code cell was cut")

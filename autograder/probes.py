@@ -10,8 +10,9 @@ nothing but the standard library and numpy, and never the reference. The recordi
 student's *answer* and nothing else: plain arrays keyed "<step id>.<name>", encoded as an
 uncompressed .npz that the grader decodes with ``allow_pickle=False``. Which steps count,
 and which keys must be there, the grader decides from its own copy of the script
-(`autograder.verdict.expected_keys`); a recording can only be right or wrong, never tell
-the grader what to check.
+(`autograder.verdict.validate`); a recording can only be right or wrong, never tell the
+grader what to check. The sandbox receives only the fields that run a step (`executable`):
+no labels, expected errors or tolerances that would say what an answer should look like.
 
 Script format (JSON-compatible, built by `autograder.checks`)::
 
@@ -40,6 +41,14 @@ import zipfile
 import numpy as np
 
 MAX_ERROR_CHARS = 500
+
+
+EXECUTABLE = ("id", "call", "args", "kwargs", "record", "save", "watch", "attrs", "names", "is", "set", "name", "value")
+
+
+def executable(script: dict) -> dict:
+    """`script` with only the fields `run` needs: what the student's process is sent."""
+    return {"steps": [{k: v for k, v in step.items() if k in EXECUTABLE} for step in script["steps"]]}
 
 
 class _Missing(Exception):

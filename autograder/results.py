@@ -45,12 +45,18 @@ def write(course: Course) -> Path:
         for notebook, cells in sub["cells"].items():
             problems = "; ".join(inert.plain(p, 300) for p in sub.get("notes", {}).get(notebook, []))
             for gid, cell in cells.items():
-                writer.writerow({"student": sub["student"], "assignment": sub["assignment"], "notebook": notebook,
-                                 "cell": gid, "score": cell["score"], "max_score": cell["max"],
-                                 "causes": " ".join(cell["causes"]), "problems": problems})
+                writer.writerow({"student": _text(sub["student"]), "assignment": _text(sub["assignment"]),
+                                 "notebook": _text(notebook), "cell": _text(gid), "score": cell["score"],
+                                 "max_score": cell["max"], "causes": _text(" ".join(cell["causes"])),
+                                 "problems": _text(problems)})
     replace(out / "grades.csv", buf.getvalue())
     replace(out / "grades.json", json.dumps(submissions, indent=1))
     return out
+
+
+def _text(value: str) -> str:
+    """A text field a spreadsheet shows as text: one that would start a formula gets a leading '."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def class_mistakes(course: Course, assignment: str) -> list[tuple[str, int, int, list[str]]]:

@@ -15,6 +15,7 @@ import atexit
 import functools
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nbformat
@@ -27,6 +28,7 @@ from .template import OutputCap, StudentProcess, Template, TemplateError
 from .verdict import GraderError, Verdict, judge_check, reference_namespace
 
 MAX_RESTARTS = 3
+SPAWN_WAIT = 15.0  # seconds to keep trying to start a process (the last one's may still be dying) before giving up
 
 
 @dataclass
@@ -106,8 +108,9 @@ def sandbox_for(options: GradeOptions, allowed: tuple[str, ...]) -> Sandbox:
 class NotebookRun:
     """Executes one notebook; keeps what is needed to replay it in a fresh process."""
 
-    def __init__(self, job: Job, template: Template, start: float):
+    def __init__(self, job: Job, template: Template, start: float, restart: Callable[[], Template] | None = None):
         self.job, self.template, self.opts = job, template, job.options
+        self.restart = restart  # a fresh template, when this one died
         self.deadline = start + self.opts.notebook_timeout
         self.cap = OutputCap(self.opts.cell_output_kb << 10, self.opts.notebook_output_kb << 10)
         self.replay: list[str] = []
@@ -130,7 +133,20 @@ class NotebookRun:
         if self._process is not None:
             self._process.kill()
         t = time.monotonic()
-        self._process = self.template.spawn()
+        pause, replaced = 0.1, False
+        while True:
+            try:
+                self._process = self.template.spawn()
+                break
+            except TemplateError:  # e.g. the sandbox's process limit, until a fork bomb's processes are reaped
+                waited = time.monotonic() - t
+                if waited > SPAWN_WAIT or self.out_of_time():
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, 1.0)
+                if self.restart is not None and (not self.template.alive() or (waited > SPAWN_WAIT / 2 and not replaced)):
+                    self.template.close()  # dead, or alive and still refusing: a new sandbox (its cgroup killed)
+                    self.template, replaced = self.restart(), True
         self.timings["start"] += time.monotonic() - t
 
     def close(self) -> None:
@@ -212,7 +228,7 @@ class NotebookRun:
         chk, script, arrays = checks.build(name, self.job.key)
         if self.out_of_time():
             return Verdict(name, chk.about, False, message=f"Not checked: {chk.about} ({self.broken}).")
-        text, why = self.process.probe(script, probes.encode(arrays), self.budget())
+        text, why = self.process.probe(probes.executable(script), probes.encode(arrays), self.budget())
         if text is None:
             if why.split(":")[0] in ("timeout", "dead"):
                 self.problems.append(f"a hidden test: your code {_what(why, self.opts.cell_timeout)}")
@@ -256,7 +272,7 @@ def run_job(job: Job) -> JobResult:
         sandbox = job.sandbox or sandbox_for(job.options, job.options.allowed)
         result.isolation = sandbox.mode
         nb = nbformat.reads(job.source, as_version=4)
-        run = NotebookRun(job, template_for(sandbox), start)
+        run = NotebookRun(job, template_for(sandbox), start, restart=lambda: template_for(sandbox))
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue

@@ -127,16 +127,21 @@ class Sandbox:
         bound = python_dirs()
         for path in bound:
             args += ["--ro-bind", source(path), path]
-        for path in packages.site_dirs():
-            if _inside(path, bound + ["/usr"]):
-                args += ["--tmpfs", path]  # emptied; the allowed packages are bound back below
+        emptied = [p for p in packages.site_dirs() if _inside(p, bound + ["/usr"])]
+        for path in emptied:
+            args += ["--tmpfs", path]  # emptied; the allowed packages are bound back below
         for path in packages.shown_paths(self.allowed):
             args += ["--ro-bind", source(path), path]
-        for path in hidden_dirs(bound + ["/usr"]):
+        hidden = hidden_dirs(bound + ["/usr"])
+        for path in hidden:
             args += ["--tmpfs", path]
         here = Path(__file__).parent
         for name in ("executor.py", "probes.py"):
             args += ["--ro-bind", str(here / name), f"{EXECUTOR_DIR}/{name}"]
+        # Writable only where every notebook gets fresh space (SCRATCH): bwrap's own tmpfs mounts
+        # (the root, /dev, the emptied directories) would be shared by all notebooks of a template.
+        for path in [*emptied, *hidden, "/dev", "/"]:
+            args += ["--remount-ro", path]
         args += ["--chdir", HOME, "--clearenv"]
         for key, value in environment(HOME).items():
             args += ["--setenv", key, value]

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,10 +31,14 @@ from . import inert
 MAX_BYTES = 100 * 2**20  # a notebook is graded on its code; only a hostile file is this large
 MAX_DEPTH = 64  # JSON nesting (a notebook needs about 10)
 MAX_CELLS = 2000  # the exercises have about 30
+MAX_CODE_CHARS = 1_000_000  # of code in one notebook; the exercises' solutions are a few thousand
 MAX_FILES = 64  # files in one assignment folder
 NBGRADER_KEYS = {"grade": bool, "solution": bool, "locked": bool, "task": bool, "grade_id": str,
                  "points": (int, float), "schema_version": int, "cell_type": str, "checksum": str}
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a JSON string, unrolled for speed
+_ID_SYNTAX = set("<>&\"'`\\")  # characters of HTML and JavaScript syntax, refused in student ids
+_ESCAPE = re.compile(rb"\\.", re.S)  # a backslash escape: removed first, so that strings match in linear time
+_STRING = re.compile(rb'"[^"]*"')  # a JSON string once its escapes are gone
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate escape; json.loads pairs the valid ones
 
 
 @dataclass
@@ -44,6 +49,28 @@ class Rejected:
 
 
 # ---------------------------------------------------------------------- the folder
+
+
+def id_problem(name: str) -> str:
+    """Why a folder name cannot be a student id ("" if it can).
+
+    The id is shown by nbgrader's formgrader, whose templates do not escape it: a name with
+    HTML or JavaScript syntax in it would run as the instructor there. So are refused: names
+    that are not UTF-8, that start with a dot or with or end in white space, and that hold
+    control or formatting characters or any of < > & " ' ` \\.
+    """
+    if not name or name != name.strip():
+        return "it is empty or starts or ends with white space"
+    if name.startswith("."):
+        return "it starts with a dot (a hidden folder)"
+    for ch in name:
+        if unicodedata.category(ch) == "Cs":
+            return "it is not valid UTF-8"
+        if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029":
+            return f"it holds the control or formatting character U+{ord(ch):04X}"
+        if ch in _ID_SYNTAX:
+            return f"it holds {ch!r}, which nbgrader's formgrader would read as HTML or JavaScript"
+    return ""
 
 
 def is_real_dir(path: Path) -> bool:
@@ -112,7 +139,7 @@ def timestamp(folder: Path) -> datetime | None:
         ts = parse_utc(data.decode("utf-8").strip())
     except Exception:  # noqa: BLE001 - any text can be in the file: overflowing numbers, garbage
         return None
-    return ts if 1970 <= ts.year <= 9999 else None
+    return ts if 1970 <= ts.year <= 9000 else None  # far from datetime's limits, in any time zone
 
 
 def _read_bytes(path: Path, limit: int) -> bytes | None:
@@ -135,7 +162,7 @@ def _read_bytes(path: Path, limit: int) -> bytes | None:
 
 def json_depth(raw: bytes) -> int:
     """Deepest nesting of brackets and braces outside strings (in C speed, for any size)."""
-    skeleton = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
+    skeleton = np.frombuffer(_STRING.sub(b'""', _ESCAPE.sub(b"", raw)), dtype=np.uint8)
     steps = np.isin(skeleton, (ord("["), ord("{"))).astype(np.int32) - np.isin(skeleton, (ord("]"), ord("}")))
     return int(np.cumsum(steps).max()) if steps.size else 0
 
@@ -156,6 +183,8 @@ def read(path: Path) -> nbformat.NotebookNode | Rejected:
         return Rejected(f"{name} is nested more than {MAX_DEPTH} levels deep, which no notebook is")
     try:
         data = json.loads(text)
+        if _LONE_SURROGATE.search(text):
+            data = _encodable(data)
     except (ValueError, RecursionError) as exc:
         where = f" ({exc.msg} at line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         return Rejected(f"{name} is not valid JSON{where}: the file is damaged")
@@ -178,12 +207,26 @@ def read(path: Path) -> nbformat.NotebookNode | Rejected:
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for malformed input
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Rejected(f"{name} is not a valid notebook: {inert.plain(first, 200)}")
+    code = sum(len(c.source) for c in nb.cells if c.cell_type == "code")
+    if code > MAX_CODE_CHARS:
+        return Rejected(f"{name} has {code:,} characters of code; notebooks of more than {MAX_CODE_CHARS:,} are not graded")
     meta = nb.metadata.setdefault("autograder", {})
     if data.get("nbformat") != 4:
         meta["converted_from"] = data.get("nbformat") if isinstance(data.get("nbformat"), int) else "?"
     if damaged:
         meta["damaged_metadata"] = damaged
     return nb
+
+
+def _encodable(value, depth: int = 0):
+    """JSON data with every lone surrogate replaced (UTF-8 cannot encode one: writing it would fail)."""
+    if isinstance(value, str):
+        return inert.encodable(value)
+    if isinstance(value, list):
+        return [_encodable(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {inert.encodable(k): _encodable(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 def _normalise(data: dict) -> int:

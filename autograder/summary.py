@@ -76,6 +76,8 @@ def print_summary(report, course_dir, file=None) -> None:
     if report.results_dir is not None:
         out.print(f"\nresults for every graded submission: {report.results_dir}/grades.csv and grades.json",
                   markup=False)
+    for refused in report.refused:
+        out.print(refused, style="red", markup=False, soft_wrap=True)  # one line, to copy the name from
     for error in report.grader_errors:
         out.print(f"grader error: {inert.terminal(error, 500)}", style="red")
 

@@ -28,11 +28,13 @@ import nbformat
 
 from . import cgroup
 from .executor import FRAME, send
+from .inert import encodable
 from .sandbox import Sandbox
 
 MAX_FRAME = 24 << 20
 SAFE_MIMES = ("text/plain", "image/png", "image/jpeg")
 MAX_IMAGE_BYTES = 1 << 20
+OUTPUT_OVERHEAD = 64  # bytes charged per output besides its text: the JSON around it
 TEMPLATE_MEMORY_MB = 256  # the template's own share of the sandbox's memory cap
 GRACE = 2.0  # seconds an interrupted cell has to stop before its process is killed
 
@@ -260,10 +262,17 @@ class _CellOutputs:
         self.outputs: list = []
 
     def add(self, output: dict, size: int) -> None:
+        last = self.outputs[-1] if self.outputs else None
+        merge = (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                 and last.get("name") == output.get("name") and not self.noted)
+        size += 0 if merge else OUTPUT_OVERHEAD  # many tiny outputs cost as much as their JSON does
         if self.used + size <= self.cap.cell_bytes and self.cap.total + size <= self.cap.total_bytes:
             self.used += size
             self.cap.total += size
-            self.outputs.append(output)
+            if merge and last is not None:
+                last["text"] += output["text"]
+            else:
+                self.outputs.append(output)
             return
         self.cap.truncated = True
         if not self.noted:
@@ -357,18 +366,18 @@ def to_output(frame: dict) -> tuple[dict | None, int]:
     kind = frame.get("type")
     if kind == "stream":
         name, text = frame.get("name"), frame.get("text")
-        if name in ("stdout", "stderr") and isinstance(text, str):
-            return nbformat.v4.new_output("stream", name=name, text=text), len(text)
+        if name in ("stdout", "stderr") and isinstance(text, str) and text:
+            return nbformat.v4.new_output("stream", name=name, text=encodable(text)), len(text)
         return None, 0
     if kind == "error":
         ename, evalue, tb = frame.get("ename"), frame.get("evalue"), frame.get("traceback")
         if not isinstance(ename, str) or not isinstance(evalue, str) or not isinstance(tb, list):
             return None, 0
         lines = [line for line in tb if isinstance(line, str)]
-        out = nbformat.v4.new_output("error", ename=ename[:200], evalue=evalue[:4000], traceback=[])
+        out = nbformat.v4.new_output("error", ename=encodable(ename[:200]), evalue=encodable(evalue[:4000]), traceback=[])
         budget = 16000
         for line in lines:
-            out.traceback.append(line[:budget])
+            out.traceback.append(encodable(line[:budget]))
             budget -= len(out.traceback[-1])
             if budget <= 0:
                 out.traceback.append("[traceback truncated by the grader]")
@@ -382,7 +391,7 @@ def to_output(frame: dict) -> tuple[dict | None, int]:
         for mime in SAFE_MIMES:
             value = data.get(mime)
             if mime == "text/plain" and isinstance(value, str):
-                clean[mime], size = value, size + len(value)
+                clean[mime], size = encodable(value), size + len(value)
             elif mime != "text/plain" and isinstance(value, str) and len(value) <= MAX_IMAGE_BYTES * 4 // 3 + 4:
                 try:
                     raw = base64.b64decode(value, validate=True)

@@ -10,8 +10,9 @@ nothing else:
    make the grader skip a step, drop a comparison or add a verdict.
 2. `compare`: every judged step is compared with the reference, with the check's (or the
    step's) tolerances; a judged step that could not run is a failure, never a pass.
-3. Tolerated mistakes of other cells (`Check.tolerates`): the answer passes if it is
-   exactly what that known mistake gives, context steps included (see `autograder.checks`).
+3. Tolerated mistakes of other cells (`Check.tolerated`): the answer passes if it is
+   exactly what that known mistake gives, context steps included (see `autograder.checks`);
+   errors the contract requires must still be raised, with their message.
 4. Diagnosis: a failing answer is compared with what each known mistake gives on the same
    inputs (`autograder.misconceptions`); those it matches are named, as many as match.
 """
@@ -84,10 +85,10 @@ def judge_check(check, script, arrays, student, reference=None, wrong=None) -> V
     problems = compare(script, reference, student, check, judged_only=True, student_rec=student)
     if not problems:
         return Verdict(check.name, check.about, True)
-    for key in check.tolerates:
+    for key in check.tolerated():
         m = by_key(key)
         if m is not None and not compare(script, answer_of(m), student, check, judged_only=False, strict=False,
-                                         student_rec=student):
+                                         student_rec=student, contract_errors=True):
             return Verdict(check.name, check.about, True, tolerated=key)
     causes = [m for m in candidates(check)
               if compare(script, reference, answer_of(m), check, judged_only=True, student_rec=answer_of(m))
@@ -106,7 +107,8 @@ def _failed(check, problems, causes, note="") -> Verdict:
 
 def candidates(check) -> list[Misconception]:
     """Known mistakes in the functions this check asks about (other cells' mistakes excluded)."""
-    return [m for m in load_misconceptions() if set(m.targets) & set(check.names) and m.key not in check.tolerates]
+    tolerated = set(check.tolerated())
+    return [m for m in load_misconceptions() if set(m.targets) & set(check.names) and m.key not in tolerated]
 
 
 # ---------------------------------------------------------------------- structure
@@ -177,7 +179,8 @@ def validate(script, recording) -> list[str]:
 # ---------------------------------------------------------------------- values
 
 
-def compare(script, expected, actual, check, judged_only=True, strict=True, student_rec=None) -> list[str]:
+def compare(script, expected, actual, check, judged_only=True, strict=True, student_rec=None,
+            contract_errors=False) -> list[str]:
     """Sentences describing how `actual` differs from `expected`, step by step.
 
     judged_only: leave out context steps (comparing with the reference); otherwise compare
@@ -185,6 +188,8 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
     error it raises is a grader bug, and "expect" steps require the error the contract
     asks for; otherwise the two only have to raise, or not raise, alike.
     student_rec: the recording `actual` belongs to (for steps compared "same_as" another).
+    contract_errors: "expect" steps require the contract's error even when not strict (a
+    tolerated mistake forgives wrong values, never a wrong error or message).
     """
     problems: list[str] = []
     failed: dict[str, str] = {}
@@ -206,7 +211,7 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
         if f"{sid}.skipped" in actual:
             problems.append(f"{label} could not be run: {failed[sid]}")
             continue
-        if strict and "expect" in step:
+        if (strict or contract_errors) and "expect" in step:
             problems += _expected_error(step, label, act_err, actual.get(f"{sid}.error_types"))
             continue
         if strict and (exp_err is not None or f"{sid}.skipped" in expected):
@@ -227,9 +232,9 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
             if key not in actual or key not in target:
                 problems.append(f"{what}: nothing was recorded")
                 continue
-            watched = key.split(".", 1)[1].startswith("arg")
-            problem = compare_value(what, target[key], actual[key], rtol, atol,
-                                    strict=check.contract or watched, values=step.get("values", True) or watched)
+            watched = key.split(".", 1)[1].startswith("arg")  # an input after the call: it must be unchanged, exactly
+            problem = compare_value(what, target[key], actual[key], 0.0 if watched else rtol, 0.0 if watched else atol,
+                                    strict=check.contract or watched)
             if problem:
                 problems.append(problem)
     return problems
@@ -261,27 +266,22 @@ def _describe(step, key, label):
     return f"{name} from {label}"
 
 
-def compare_value(what, exp, act, rtol, atol, strict=True, values=True):
+def compare_value(what, exp, act, rtol, atol, strict=True):
     """One sentence if `act` differs from `exp`, else None.
 
     strict: shapes and dtypes must match exactly (contract cells and watched inputs);
-    otherwise an array of the same size is compared as if reshaped, in float64. values:
-    False asks only that an array of numbers came back (and, if strict, its shape and dtype).
+    otherwise an array of the same size is compared as if reshaped, in float64.
     """
     exp, act = np.asarray(exp), np.asarray(act)
     if exp.dtype.kind == "U":
         return None if act.dtype.kind == "U" and str(act) == str(exp) else f"{what} is {_short(act)}, expected {exp}"
     if act.dtype.kind == "U":
         return f"{what}: {act}"
-    if not values and not strict:
-        return None
     if act.shape != exp.shape and (strict or act.size != exp.size):
         return f"{what} has shape {act.shape}, expected {exp.shape}"
     if strict and act.dtype != exp.dtype and not (exp.dtype.kind in "biu" and act.dtype.kind in "biu"):
         why = {"float32": " (float32 input must stay float32)", "float64": " (integer or float64 input computes in float64)"}
         return f"{what} has dtype {act.dtype}, expected {exp.dtype}{why.get(str(exp.dtype), '')}"
-    if not values:
-        return None
     act = act.reshape(exp.shape)
     if exp.dtype.kind in "biu" or exp.dtype == bool:
         if not np.array_equal(act, exp):

@@ -27,3 +27,19 @@ def course(template_course, tmp_path):
     from factories import copy_course
 
     return copy_course(template_course, tmp_path / "course")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test session, shared by the browser tests (test_site, and hostile_pages through test_hostile).
+
+    One, because Playwright's sync API keeps its event loop running in this thread while a
+    browser is open: a second `sync_playwright()` in the same process refuses to start.
+    """
+    import site_helpers as sh
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=sh.CHROMIUM, args=sh.CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

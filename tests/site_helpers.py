@@ -157,15 +157,23 @@ def build_book(repo: Path, out: Path, log: Path) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A browser that navigates on drops its pending requests: not an error worth a traceback."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @contextlib.contextmanager
 def serve(html_dir: Path):
     """Serve `html_dir` on an ephemeral localhost port in a background thread; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
     thread.start()
@@ -198,7 +206,7 @@ class _IdCollector(html.parser.HTMLParser):
                 self.ids.add(value or "")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def anchors_in(path: Path) -> frozenset[str]:
     """The ids (link targets) of a static HTML file."""
     parser = _IdCollector()

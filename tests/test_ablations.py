@@ -3,6 +3,7 @@ autograd on the same formula, and numerical gradients."""
 import numpy as np
 import pytest
 import torch
+from torchref import assert_matches, t
 
 from solutions import (
     batchnorm_backward,
@@ -14,7 +15,6 @@ from solutions import (
 )
 from solutions.ablations import VARIANTS, PartialBatchNorm, ablated_mlp, make_norm
 from solutions.nets import load_digits_split, train
-from torchref import assert_matches, t
 
 SHAPES = [(7, 4), (3, 2, 4, 5)]
 

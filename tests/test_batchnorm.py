@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import (
     batchnorm_backward,
@@ -11,7 +12,6 @@ from solutions import (
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
-from torchref import assert_matches, t
 
 SHAPES_2D = [(2, 1), (4, 3), (64, 17), (257, 5)]
 SHAPES_4D = [(2, 3, 1, 1), (1, 4, 3, 2), (5, 3, 7, 6)]

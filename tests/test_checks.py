@@ -61,6 +61,37 @@ def test_test_cells_name_existing_checks_and_every_check_is_used(assignment):
     assert len(named) == len(set(named)), "a check asked by two cells would charge one mistake twice"
 
 
+def _defined(source: str) -> set[str]:
+    """Top-level names a code cell defines (functions, classes, assignments, imports)."""
+    import ast
+
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_every_function_a_check_calls_is_defined_above_its_cell(assignment):
+    """Plain `nbgrader autograde` runs cells in order: a check calling a function defined further
+    down would fail every student (ours runs hidden checks after the whole notebook)."""
+    defined, late = set(), []
+    for cell in nbformat.read(source_notebook(assignment), as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        if cells.is_test(cell):
+            for name in cells.check_names(cell.source):
+                called = {s["call"] for s in checks.build(name, b"k")[1]["steps"] if "call" in s}
+                late += [(cells.grade_id(cell), name, fn) for fn in called if not fn.startswith("$") and fn not in defined]
+        defined |= _defined(cell.source)
+    assert late == [], late
+
+
 def test_every_check_is_asked_by_some_cell():
     asked = {n for a in ASSIGNMENTS for c in nbformat.read(source_notebook(a), as_version=4).cells
              if cells.is_test(c) for n in cells.check_names(c.source)}
@@ -71,5 +102,5 @@ def test_tolerated_mistakes_exist_and_are_not_the_cells_own():
     from autograder.misconceptions import by_key
 
     for chk in checks.CHECKS.values():
-        for key in chk.tolerates:
+        for key in chk.tolerated():
             assert by_key(key) is not None, (chk.name, key)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import numerical_gradient, rel_error
 from solutions.conv import (
@@ -20,7 +21,6 @@ from solutions.conv import (
     maxpool2d_forward,
 )
 from solutions.nets import load_digits_split, softmax_cross_entropy, train
-from torchref import assert_matches, t
 
 CONV_CASES = [
     # (N, C, H, W), (F, kh, kw), pad, stride, bias

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from torchref import assert_matches, t
 
 from solutions import BatchNorm1d, fold_batchnorm
-from torchref import assert_matches, t
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import groupnorm_forward, layernorm_forward
-from torchref import assert_matches, t
 
 SHAPES = [(1, 4, 3, 3), (2, 6, 1, 1), (5, 8, 4, 3), (3, 12, 2, 5)]
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import layernorm_backward, layernorm_forward, numerical_gradient, rel_error
-from torchref import assert_matches, t
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

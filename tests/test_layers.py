@@ -2,14 +2,15 @@
 import numpy as np
 import pytest
 import torch
+from torchref import assert_matches, t
 
 import solutions as S
-from torchref import assert_matches, t
 
 
 @pytest.mark.parametrize("n, d_in, d_out", [(5, 3, 4), (12, 7, 2)])
 def test_affine_forward_and_backward_match_autograd(rng, n, d_in, d_out):
-    x, W, b, dout = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out), rng.normal(size=(n, d_out))
+    x, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out)
+    dout = rng.normal(size=(n, d_out))
     out, cache = S.affine_forward(x, W, b)
     dx, dW, db = S.affine_backward(dout, cache)
     tx, tW, tb = t(x, True), t(W, True), t(b, True)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from torchref import assert_matches, t
 
 from solutions import BatchNorm1d
-from torchref import assert_matches, t
 
 
 def twin(d, momentum, eps=1e-5):

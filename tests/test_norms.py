@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import layernorm_forward, numerical_gradient, rel_error
 from solutions.nets import softmax_cross_entropy
 from solutions.norms import GroupNorm1d, LayerNorm1d, groupnorm1d_backward, groupnorm1d_forward, make_mlp
-from torchref import assert_matches, t
 
 
 def data(rng, n, d, dtype):
@@ -35,7 +35,8 @@ def test_groupnorm1d_matches_torch_group_norm_and_autograd(rng, n, d, dtype):
         tout.backward(t(dout.astype(np.float64)))
         print(f"(N, D) = ({n}, {d}) {np.dtype(dtype).name} groups {groups}")
         tol = 1e-3 if dtype == np.float32 else None
-        for name, ours, theirs in [("out", out, tout), ("dx", dx, xt.grad), ("dgamma", dgamma, gt.grad), ("dbeta", dbeta, bt.grad)]:
+        pairs = [("out", out, tout), ("dx", dx, xt.grad), ("dgamma", dgamma, gt.grad), ("dbeta", dbeta, bt.grad)]
+        for name, ours, theirs in pairs:
             assert ours.dtype == dtype
             assert_matches(name, ours, theirs, dtype, tol)
 
@@ -157,7 +158,7 @@ def test_stacked_weight_decay_shrinks_only_the_weight_matrices(rng):
     decayed.step(x, y, 0.1, weight_decay=0.01)
     for w0, wp, wd in zip(W0, plain.W, decayed.W):
         np.testing.assert_allclose(wd, wp - 0.1 * 0.01 * w0, rtol=1e-12, atol=1e-15)
-    for l in plain.gamma:
-        np.testing.assert_array_equal(plain.gamma[l], decayed.gamma[l])
-        np.testing.assert_array_equal(plain.beta[l], decayed.beta[l])
+    for layer in plain.gamma:
+        np.testing.assert_array_equal(plain.gamma[layer], decayed.gamma[layer])
+        np.testing.assert_array_equal(plain.beta[layer], decayed.beta[layer])
     np.testing.assert_array_equal(plain.b[-1], decayed.b[-1])

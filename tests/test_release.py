@@ -5,10 +5,10 @@ import nbformat
 import pytest
 from factories import release
 
-pytestmark = pytest.mark.slow  # builds courses with nbgrader
-
 from autograder.assignments import ASSIGNMENTS, book_notebook
 from autograder.release import sync
+
+pytestmark = pytest.mark.slow  # builds courses with nbgrader
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ import pytest
 from autograder import probes
 from autograder.config import GradeOptions
 from autograder.runner import MAX_RESTARTS, Job, NotebookRun
-from autograder.template import CellRun
+from autograder.template import CellRun, TemplateError
 
 
 class FakeProcess:
@@ -90,6 +90,42 @@ def test_a_timeout_is_reported_and_the_notebook_goes_on():
     cell = nbformat.v4.new_code_cell("print(x)")
     run.run_code_cell(2, cell)
     assert "ran longer than 5 s" in run.problems[0] and cell.outputs[0].text == "2\n"
+
+
+class RefusingTemplate(FakeTemplate):
+    """Refuses to start the first `refusals` processes (a fork bomb's processes not yet reaped)."""
+
+    def __init__(self, refusals):
+        super().__init__()
+        self.refusals = refusals
+
+    def spawn(self):
+        if self.refusals:
+            self.refusals -= 1
+            raise TemplateError("the sandbox refused to start a process")
+        return super().spawn()
+
+
+def test_a_refused_process_is_tried_again_until_the_sandbox_has_room():
+    tpl = RefusingTemplate(refusals=1)
+    run = NotebookRun(job(), tpl, start=__import__("time").monotonic())
+    run.run_code_cell(0, nbformat.v4.new_code_cell("x = 3"))
+    tpl.refusals = 3
+    run.run_code_cell(1, nbformat.v4.new_code_cell("HANG"))
+    cell = nbformat.v4.new_code_cell("print(x)")
+    run.run_code_cell(2, cell)
+    assert not run.broken and cell.outputs[0].text == "3\n" and tpl.spawned == 2
+
+
+def test_a_sandbox_that_never_has_room_breaks_only_this_notebook(monkeypatch):
+    monkeypatch.setattr("autograder.runner.SPAWN_WAIT", 0.3)
+    tpl = FakeTemplate()
+    run = NotebookRun(job(), tpl, start=__import__("time").monotonic())
+    tpl.spawn = RefusingTemplate(refusals=10**6).spawn
+    run.run_code_cell(0, nbformat.v4.new_code_cell("DIE"))
+    cell = nbformat.v4.new_code_cell("x = 1")
+    run.run_code_cell(1, cell)
+    assert "no fresh process could be started" in run.broken and cell.outputs[0].text.startswith("Not run")
 
 
 def test_the_notebook_time_limit_stops_the_rest():

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from torchref import assert_matches
 
 from solutions import batch_stats
-from torchref import assert_matches
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

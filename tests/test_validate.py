@@ -29,7 +29,8 @@ def bn2d(x, gamma=None, beta=None, **kw):
     (lambda: S.BatchNorm1d(2.5), TypeError, ["num_features"]),
     (lambda: S.BatchNorm1d(3, momentum=1.5), ValueError, ["momentum"]),
     (lambda: S.fold_batchnorm(np.ones(3), None, *[np.ones(3)] * 4), ValueError, ["W", "(D_in, D_out)"]),
-    (lambda: S.fold_batchnorm(np.ones((2, 3)), None, np.ones(3), np.ones(3), np.ones(2), np.ones(3)), ValueError, ["running_mean", "(3,)"]),
+    (lambda: S.fold_batchnorm(np.ones((2, 3)), None, np.ones(3), np.ones(3), np.ones(2), np.ones(3)), ValueError,
+     ["running_mean", "(3,)"]),
     (lambda: S.distribution_drift(np.ones((3, 2)), np.ones((3, 4))), ValueError, ["after"]),
 ])
 def test_bad_input_names_argument_and_shape(call, exc, words):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torchref import assert_matches, t
 
 from solutions import batchnorm_forward, numerical_gradient, rel_error
 from solutions.variants import (
@@ -22,7 +23,6 @@ from solutions.variants import (
     sync_batchnorm_backward,
     sync_batchnorm_forward,
 )
-from torchref import assert_matches, t
 
 
 def data(rng, n, d):
@@ -99,7 +99,8 @@ def test_batch_renorm_matches_torch_with_stop_gradient(rng, r_max, d_max):
     xt, gt, bt = t(x, True), t(gamma, True), t(beta, True)
     tout = torch_renorm(xt, gt, bt, t(mu), t(sigma), r_max, d_max)
     tout.backward(t(dout))
-    for name, ours, theirs in [("out", out, tout), ("dx", dx, xt.grad), ("dgamma", layer.dgamma, gt.grad), ("dbeta", layer.dbeta, bt.grad)]:
+    pairs = [("out", out, tout), ("dx", dx, xt.grad), ("dgamma", layer.dgamma, gt.grad), ("dbeta", layer.dbeta, bt.grad)]
+    for name, ours, theirs in pairs:
         assert_matches(name, ours, theirs)
     sigma_b = np.sqrt(x.var(axis=0) + 1e-5)
     np.testing.assert_allclose(layer.running_mean, mu + 0.3 * (x.mean(axis=0) - mu), rtol=1e-12)

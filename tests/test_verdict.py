@@ -9,7 +9,15 @@ import pytest
 import solutions as S
 from autograder import checks, probes
 from autograder.misconceptions import by_key
-from autograder.verdict import GraderError, compare_value, judge_check, mistake_namespace, reference_namespace, validate
+from autograder.verdict import (
+    GraderError,
+    compare_value,
+    judge_check,
+    mistake_namespace,
+    reference_namespace,
+    validate,
+    value_keys,
+)
 
 KEY = checks.submission_key("s", "student", "digest")
 
@@ -142,3 +150,84 @@ def test_recordings_of_every_check_have_exactly_the_keys_the_script_asks_for():
 
 def test_the_reference_namespace_is_the_package():
     assert reference_namespace()["batchnorm_forward"] is S.batchnorm_forward
+
+
+# ------------------------------------------------------------ answers made up from the question alone
+
+
+def _forge(script, arrays, fill):
+    """An answer that knows nothing of batch norm: the right keys, made-up values.
+
+    fill(step, name, arrays) -> the value of a recorded name. Steps with an expected error (known to
+    this forger from the grader's full script, which the sandbox never receives) answer with
+    exactly the error the contract asks for; watched arguments come back unchanged.
+    """
+    out = {}
+    for step in script["steps"]:
+        sid = step["id"]
+        if "expect" in step:
+            out[f"{sid}.error"] = np.array(f"{step['expect'][0]}: {step.get('mentions', 'x')} has the wrong shape")
+            out[f"{sid}.error_types"] = np.array(f"{step['expect'][0]},Exception,BaseException,object")
+            continue
+        for key in sorted(value_keys(step)):
+            name = key.split(".", 1)[1]
+            if name.startswith("arg") and name[3:].isdigit() and "call" in step:
+                out[key] = np.array(arrays[step["args"][int(name[3:])][1:]])
+            else:
+                out[key] = fill(step, name, arrays)
+    return out
+
+
+def _first_input(step, name, arrays):
+    inputs = [a for a in step.get("args", []) if isinstance(a, str) and a.startswith("@")]
+    return np.array(arrays[inputs[0][1:]]) if inputs else np.zeros(1)
+
+
+FILLS = {
+    "zeros": lambda step, name, arrays: np.zeros(1),
+    "ones": lambda step, name, arrays: np.ones(1),
+    "true": lambda step, name, arrays: np.array(True),
+    "its input": _first_input,  # an identity function: right shapes and dtypes everywhere
+}
+
+
+@pytest.mark.parametrize("fill", FILLS)
+@pytest.mark.parametrize("name", sorted(checks.CHECKS))
+def test_an_answer_made_up_from_the_question_passes_no_check(name, fill):
+    chk, script, arrays, reference = built(name)
+    forged = _forge(script, arrays, FILLS[fill])
+    assert not validate(script, forged), "the forger should produce a well-formed answer"
+    assert not judge_check(chk, script, arrays, forged, reference).passed
+
+
+def test_a_function_that_only_raises_the_contracts_error_earns_nothing():
+    def batch_stats(x):
+        raise ValueError("x must be 2-D, of shape (N, D)")
+
+    chk, script, arrays, reference = built("batch_stats.bad_input")
+    verdict = judge_check(chk, script, arrays, probes.run(script, arrays, {"batch_stats": batch_stats}), reference)
+    assert not verdict.passed and "good (6, 3) batch raised ValueError" in verdict.message
+
+
+def test_the_bad_input_cell_forgives_another_cells_mistake_but_not_a_wrong_message():
+    m = by_key("unbiased_variance")
+    chk, script, arrays, reference = built("batch_stats.bad_input")
+    assert judge_check(chk, script, arrays, probes.run(script, arrays, mistake_namespace(m)), reference).passed
+
+    def batch_stats(x):  # N-1 and a message that does not name x
+        if np.ndim(x) != 2:
+            raise ValueError("expected a 2-D array")
+        return m.namespace["batch_stats"](x)
+
+    verdict = judge_check(chk, script, arrays, probes.run(script, arrays, {"batch_stats": batch_stats}), reference)
+    assert not verdict.passed and "should name the argument 'x'" in verdict.message
+
+
+@pytest.mark.parametrize("name", sorted(checks.CHECKS))
+def test_the_sandbox_is_sent_only_what_runs_a_step(name):
+    chk, script, arrays, reference = built(name)
+    sent = probes.executable(script)
+    assert all(set(step) <= set(probes.EXECUTABLE) for step in sent["steps"])
+    assert not any(k in step for step in sent["steps"] for k in ("label", "expect", "mentions", "rtol", "atol", "values"))
+    recording = probes.run(sent, arrays, reference_namespace())
+    assert recording.keys() == reference.keys() and judge_check(chk, script, arrays, recording, reference).passed

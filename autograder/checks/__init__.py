@@ -44,6 +44,15 @@ from .. import probes
 
 F64, F32 = np.float64, np.float32
 BAD_INPUT = ("ValueError", "TypeError")  # the contract allows either for bad input
+VALIDATION = ("no_input_validation",)  # the one mistake of the bad-input cells (`Check.tolerates_all_but`)
+# Cells about shapes, dtypes, unchanged inputs or bad input also compare the values of their
+# good calls, so that a stub returning arrays of the right kind (or a forged answer) earns
+# nothing; loosely (a quarter of the scale), so that the small mistakes of other cells
+# (N-1 on six samples, eps, one-pass variance, and any mix of them) never show there. Their
+# large known mistakes are tolerated (`Check.tolerates_all_but`); inputs that must stay
+# unchanged, and second calls that must repeat the first, are still compared exactly.
+LOOSE = {"rtol": 0.25, "atol": 0.25}
+EXACT = {"rtol": 1e-12, "atol": 1e-12}
 # Statistics over the wrong axis change every answer, so no input can hide them: the cells
 # about other ideas tolerate them (their own cells are the axis cells).
 AXIS = ("per_sample_statistics", "global_statistics")
@@ -68,19 +77,36 @@ class Check:
     tolerates: tuple[str, ...] = ()
     """Misconceptions of *other* cells whose exact answer also passes (see the module doc)."""
     contract: bool = False
-    """Compare shapes and dtypes strictly (the contract cells); otherwise values only."""
+    """Compare shapes and dtypes strictly (the contract cells); otherwise values only (an
+    array of the same size is compared as if reshaped)."""
+    tolerates_all_but: tuple[str, ...] | None = None
+    """If set, every known mistake in `names` but these passes too: the cells whose one idea is
+    an error the contract requires (bad input), where the good call must still give right values
+    (so that a function that only raises, or a forged answer, earns nothing) without charging
+    the values' own mistakes a second time."""
+
+    def tolerated(self) -> tuple[str, ...]:
+        """Keys of the misconceptions whose exact answer also passes this check."""
+        if self.tolerates_all_but is None:
+            return self.tolerates
+        from ..misconceptions import load_misconceptions
+
+        others = [m.key for m in load_misconceptions() if set(m.targets) & set(self.names)
+                  and m.key not in self.tolerates_all_but]
+        return tuple(dict.fromkeys([*self.tolerates, *others]))
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, about: str, names, *, rtol=1e-6, atol=1e-9, tolerates=(), contract=False):
+def check(name: str, about: str, names, *, rtol=1e-6, atol=1e-9, tolerates=(), contract=False, tolerates_all_but=None):
     """Decorator registering a build function as a `Check`."""
 
     def register(build):
         if name in CHECKS:
             raise ValueError(f"duplicate check {name}")
-        CHECKS[name] = Check(name, about, build, tuple(names), rtol, atol, tuple(tolerates), contract)
+        CHECKS[name] = Check(name, about, build, tuple(names), rtol, atol, tuple(tolerates), contract,
+                             None if tolerates_all_but is None else tuple(tolerates_all_but))
         return build
 
     return register
@@ -90,14 +116,13 @@ def check(name: str, about: str, names, *, rtol=1e-6, atol=1e-9, tolerates=(), c
 
 
 def call(sid, fn, *args, save=None, record=(), watch=False, expect=None, mentions=None, label=None,
-         context=False, values=True, same_as=None, rtol=None, atol=None, **kwargs) -> dict:
+         context=False, same_as=None, rtol=None, atol=None, **kwargs) -> dict:
     """A step calling `fn` (a contract name or "$obj.method").
 
     save: name(s) for the result; record: saved names to send back; watch: also record the
     "@" arguments after the call; expect/mentions: the error the contract requires (and the
     argument its message must name); context: a call of a base function, compared only when
-    matching a tolerated mistake; values: False compares only that something was returned;
-    same_as: compare with the student's own answer to that earlier step, not the reference's;
+    matching a tolerated mistake; same_as: compare with the student's own answer to that earlier step, not the reference's;
     rtol/atol: this step's tolerances.
     """
     s = {"id": sid, "call": fn, "args": list(args), "kwargs": kwargs, "record": list(record)}
@@ -106,8 +131,6 @@ def call(sid, fn, *args, save=None, record=(), watch=False, expect=None, mention
     for key, value in (("watch", watch), ("context", context)):
         if value:
             s[key] = True
-    if not values:
-        s["values"] = False
     if same_as:
         s["same_as"] = same_as
     if expect:
@@ -124,8 +147,11 @@ def call(sid, fn, *args, save=None, record=(), watch=False, expect=None, mention
 def attrs(sid, obj, *names, label=None, context=False, same_as=None, rtol=None, atol=None) -> dict:
     """A step recording attributes of a saved object (options as for `call`)."""
     s = {"id": sid, "attrs": obj, "names": list(names), "label": label or f"attributes of {obj[1:]}"}
-    for key, value in (("context", context), ("same_as", same_as), ("rtol", rtol), ("atol", atol)):
+    for key, value in (("context", context), ("same_as", same_as)):
         if value:
+            s[key] = value
+    for key, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None:
             s[key] = value
     return s
 

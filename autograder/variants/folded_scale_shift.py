@@ -8,14 +8,14 @@ ASSIGNMENTS = ["ex02_algorithm", "ex03_gamma_beta"]
 def batchnorm_forward(x, gamma, beta, eps=1e-5):
     x = np.asarray(x)
     if x.ndim != 2:
-        raise ValueError("x must be 2-D (N, D), got shape {}".format(x.shape))
+        raise ValueError(f"x must be 2-D (N, D), got shape {x.shape}")
     if x.dtype.kind in "biu":
         x = x.astype(np.float64)
     d = x.shape[1]
     if np.shape(gamma) != (d,):
-        raise ValueError("gamma must have shape ({},), got {}".format(d, np.shape(gamma)))
+        raise ValueError(f"gamma must have shape ({d},), got {np.shape(gamma)}")
     if np.shape(beta) != (d,):
-        raise ValueError("beta must have shape ({},), got {}".format(d, np.shape(beta)))
+        raise ValueError(f"beta must have shape ({d},), got {np.shape(beta)}")
     mean = x.mean(axis=0)
     inv_std = 1.0 / np.sqrt(np.var(x, axis=0) + eps)
     a = gamma * inv_std
@@ -36,7 +36,7 @@ def batchnorm_backward(dout, cache):
 def spatial_batchnorm_forward(x, gamma, beta, eps=1e-5):
     x = np.asarray(x)
     if x.ndim != 4:
-        raise ValueError("x must be 4-D (N, C, H, W), got shape {}".format(x.shape))
+        raise ValueError(f"x must be 4-D (N, C, H, W), got shape {x.shape}")
     n, c, h, w = x.shape
     out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, beta, eps)
     return out.reshape(n, h, w, c).transpose(0, 3, 1, 2), cache

@@ -1,6 +1,5 @@
 """The compact backward written with means on the given cache, dx = gamma * inv_std * (dout - dout.mean(0) - x_hat * (dout * x_hat).mean(0)), tuple-unpacked by index (cache[0], cache[1], cache[2]); the spatial backward uses the (C, N*H*W) layout, dout.transpose(1, 0, 2, 3).reshape(C, -1), against the cached rows transposed.
 """
-import numpy as np
 
 ASSIGNMENTS = ["ex03_gamma_beta"]
 

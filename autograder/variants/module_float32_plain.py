@@ -27,7 +27,7 @@ class BatchNorm1d:
     def forward(self, x):
         x = np.asarray(x)
         if np.ndim(x) != 2 or x.shape[1] != self.running_mean.shape[0]:
-            raise ValueError("x: BatchNorm1d expects (N, %d) input, got shape %s" % (self.running_mean.shape[0], x.shape))
+            raise ValueError(f"x: BatchNorm1d expects (N, {self.running_mean.shape[0]}) input, got shape {x.shape}")
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         dt = x.dtype

@@ -8,7 +8,7 @@ ASSIGNMENTS = ["ex01_covariate_shift"]
 def batch_stats(x):
     x = np.asarray(x)
     if x.ndim != 2:
-        raise ValueError("batch_stats expects x with shape (N, D); got x.shape = %s" % (x.shape,))
+        raise ValueError(f"batch_stats expects x with shape (N, D); got x.shape = {x.shape}")
     if x.dtype.kind in "iub":
         x = x.astype(float)
     mu = np.mean(x, axis=0, keepdims=True)
