@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -200,10 +201,12 @@ def read(path: Path) -> nbformat.NotebookNode | Rejected:
             if isinstance(cell, dict) and cell.get("cell_type") == "code":
                 cell["outputs"] = []  # old format: saved outputs go before conversion, too
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
-        if data.get("nbformat") != 4:
-            damaged = _normalise(nb)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # nbformat's notes on ids it repairs are about the student's file, not for the terminal
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(data), as_version=4)
+            if data.get("nbformat") != 4:
+                damaged = _normalise(nb)
+            nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for malformed input
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Rejected(f"{name} is not a valid notebook: {inert.plain(first, 200)}")

@@ -12,7 +12,9 @@ nothing else:
    step's) tolerances; a judged step that could not run is a failure, never a pass.
 3. Tolerated mistakes of other cells (`Check.tolerated`): the answer passes if it is
    exactly what that known mistake gives, context steps included (see `autograder.checks`);
-   errors the contract requires must still be raised, with their message.
+   errors the contract requires must still be raised, with their message. A cell about a
+   function built on another also passes if its answer is what a correct composition gives
+   on the student's own, differing, base answers (`Check.composed`).
 4. Diagnosis: a failing answer is compared with what each known mistake gives on the same
    inputs (`autograder.misconceptions`); those it matches are named, as many as match.
 """
@@ -90,10 +92,34 @@ def judge_check(check, script, arrays, student, reference=None, wrong=None) -> V
         if m is not None and not compare(script, answer_of(m), student, check, judged_only=False, strict=False,
                                          student_rec=student, contract_errors=True):
             return Verdict(check.name, check.about, True, tolerated=key)
+    if check.composed is not None and built_on_own_base(check, script, arrays, reference, student):
+        return Verdict(check.name, check.about, True, tolerated=OWN_BASE)
     causes = [m for m in candidates(check)
               if compare(script, reference, answer_of(m), check, judged_only=True, student_rec=answer_of(m))
               and not compare(script, answer_of(m), student, check, judged_only=True, strict=False, student_rec=student)]
     return _failed(check, problems, causes)
+
+
+OWN_BASE = "own base"
+"""`Verdict.tolerated` of an answer accepted as a correct composition on the student's own base."""
+
+
+def built_on_own_base(check, script, arrays, reference, student) -> bool:
+    """Whether the judged answers are what a correct composition gives on the student's own
+    base answers, where those differ from the reference's: the base's mistake is charged in
+    the base's own cells, not again here."""
+    context = {"steps": [s for s in script["steps"] if s.get("context")]}
+    if not compare(context, reference, student, check, judged_only=False, strict=False):
+        return False  # the base answers as the reference does: there is nothing to forgive
+    try:
+        with np.errstate(all="ignore"):
+            expected = check.composed(arrays, student)
+    except (KeyError, ValueError, TypeError, IndexError):  # a base that raised, or answered in the wrong shape
+        return False
+    if expected is None or any(np.size(v) != np.size(reference.get(k)) for k, v in expected.items()):
+        return False  # the base's answers cannot tell the idea apart, or are not of the size asked for
+    return not compare(script, {**reference, **expected}, student, check, judged_only=True, strict=False,
+                       student_rec=student, contract_errors=True)
 
 
 def _failed(check, problems, causes, note="") -> Verdict:

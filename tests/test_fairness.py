@@ -363,3 +363,12 @@ def test_variant_meets_the_contract(v_key):
             grads = _kept(ns["affine_bn_relu_backward"], _data((6, 3), dtype, 0.0), cache)
             assert [np.shape(a) for a in grads] == [(6, 4), (4, 3), (3,), (3,), (3,)]
             assert np.asarray(out).dtype == dtype and all(np.asarray(a).dtype == dtype for a in grads)
+
+
+@pytest.mark.parametrize("m_key", [m.key for m in load_misconceptions()])
+def test_misconception_summary_reads_after_n_students(m_key):
+    """The class-wide summary prints "3 of 40 students <SUMMARY>": a verb phrase in the plural."""
+    summary = next(m for m in load_misconceptions() if m.key == m_key).summary
+    first = summary.split()[0]
+    assert first != "not" and not first.endswith(("s", "ed", "ing")), f"not a plural verb first: {summary!r}"
+    assert summary == summary.strip() and not summary.endswith("."), summary

@@ -6,6 +6,7 @@ nothing raises, for any bytes.
 import json
 import os
 import time
+import warnings
 
 import nbformat
 import pytest
@@ -123,3 +124,17 @@ def test_the_digest_changes_with_any_byte_and_ignores_links(tmp_path):
     assert submission.digest(tmp_path) == first
     (tmp_path / "a.ipynb").write_text("two")
     assert submission.digest(tmp_path) != first
+
+
+def test_repaired_cell_ids_print_no_warning(tmp_path):
+    """nbformat repairs duplicate and missing ids with a warning on stderr: the instructor's terminal is not for it."""
+    data = json.loads(nbformat.writes(notebook()))
+    data["cells"][1]["id"] = data["cells"][0]["id"]
+    del data["cells"][0]["id"]
+    data["cells"].append({**data["cells"][1], "id": data["cells"][1]["id"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = submission.read(write(tmp_path, json.dumps(data)))
+    assert not isinstance(result, Rejected), result
+    assert [str(w.message) for w in caught] == []
+    assert len({c.id for c in result.cells}) == len(result.cells)

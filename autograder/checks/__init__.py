@@ -17,6 +17,13 @@ spatial batch norm that reuses a wrong forward pass is not charged for it again,
 that makes the mistake on its own is. Which cells each known mistake must lose is declared
 in its file (`autograder.misconceptions`), and the test suite holds every check to it.
 
+**A wrong base is charged once, known or not.** A cell about a function built on another
+(the drift on `batch_stats`, the spatial passes on the (N, D) ones) also passes when its
+answer is exactly what a correct composition gives on the student's *own* base answers
+(`Check.composed`, from the context steps), provided the base really differs from the
+reference there and its answers can tell the cell's idea apart (a base that ignores its
+input, or acts on each value alone, cannot: then the cell is judged as usual).
+
 **Inputs nobody can predict.** Inputs come from a generator seeded with
 HMAC-SHA256(key, check name), where the key is derived by the grader from the course's
 secret, the student and the exact bytes submitted (`submission_key`): a resubmission gets
@@ -85,6 +92,12 @@ class Check:
     (so that a function that only raises, or a forged answer, earns nothing) without charging
     the values' own mistakes a second time."""
 
+    composed: Callable[[dict, dict], dict | None] | None = None
+    """(arrays, student recording) -> the judged keys' values that a correct composition gives
+    on the student's own base answers (the context steps), or None when those answers cannot
+    tell this cell's idea apart (see the module doc). Runs in the grader's process on the
+    student's recorded arrays: it must only compute with them."""
+
     def tolerated(self) -> tuple[str, ...]:
         """Keys of the misconceptions whose exact answer also passes this check."""
         if self.tolerates_all_but is None:
@@ -99,14 +112,15 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, about: str, names, *, rtol=1e-6, atol=1e-9, tolerates=(), contract=False, tolerates_all_but=None):
+def check(name: str, about: str, names, *, rtol=1e-6, atol=1e-9, tolerates=(), contract=False, tolerates_all_but=None,
+          composed=None):
     """Decorator registering a build function as a `Check`."""
 
     def register(build):
         if name in CHECKS:
             raise ValueError(f"duplicate check {name}")
         CHECKS[name] = Check(name, about, build, tuple(names), rtol, atol, tuple(tolerates), contract,
-                             None if tolerates_all_but is None else tuple(tolerates_all_but))
+                             None if tolerates_all_but is None else tuple(tolerates_all_but), composed)
         return build
 
     return register
@@ -209,6 +223,26 @@ def sizes(rng, low, high, k):
 def to_rows(x):
     """(N, C, H, W) -> (N*H*W, C): one row per position, one column per channel."""
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1]))
+
+
+def from_rows(rows, shape):
+    """(N*H*W, C) rows -> (N, C, H, W) of `shape`: the inverse of `to_rows`."""
+    n, c, h, w = shape
+    return np.asarray(rows, dtype=np.float64).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def scrambled(x):
+    """(N, C, H, W) -> (N*H*W, C) by a plain reshape: rows that mix channels (the layout a
+    composition must not give the same answer for, see `Check.composed`)."""
+    return np.ascontiguousarray(x.reshape(-1, x.shape[1]))
+
+
+def own(rec, *keys):
+    """The student's recorded values for `keys` as finite float64 arrays; ValueError otherwise."""
+    values = [np.asarray(rec[k], dtype=np.float64) for k in keys]
+    if not all(np.isfinite(v).all() for v in values):
+        raise ValueError("not finite")
+    return values
 
 
 # ---------------------------------------------------------------- keys and seeds

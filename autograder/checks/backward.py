@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import EXACT, F32, LOOSE, call, check, featured, maps, params, to_rows
+from . import EXACT, F32, LOOSE, call, check, featured, from_rows, maps, own, params, scrambled, to_rows
 
 # Mistakes of batchnorm_backward that a spatial backward built on it repeats: tolerated there.
 BACKWARD_MISTAKES = ("constant_statistics_backward", "missing_mean_gradient", "swapped_dgamma_dbeta",
@@ -77,9 +77,26 @@ def backward_contract(rng):
     return {"steps": steps}, arrays
 
 
+GRADS = ("dx", "dgamma", "dbeta")
+
+
+def _spatial_on_own_backward(arrays, rec):
+    """`Check.composed`: the student's own batchnorm_backward on the (N*H*W, C) rows of dout,
+    dx put back in (N, C, H, W). None unless it differs from the same backward on rows that
+    mix channels (a backward acting on each value alone would let any map-wise answer through)."""
+    expected, telling = {}, False
+    for tag in ("a", "b"):
+        shape = arrays[f"x{tag}"].shape
+        rows, mixed = own(rec, *(f"{tag}_rows.{g}" for g in GRADS)), own(rec, *(f"{tag}_mix.{g}" for g in GRADS))
+        rows[0], mixed[0] = from_rows(rows[0], shape), mixed[0].reshape(shape)
+        expected.update({f"{tag}.{g}": v for g, v in zip(GRADS, rows)})
+        telling |= not all(np.allclose(r, m, rtol=1e-6, atol=1e-9) for r, m in zip(rows, mixed))
+    return expected if telling else None
+
+
 @check("spatial_batchnorm_backward.gradients", "gradients of per-channel normalisation: sums over the batch and "
        "all positions (N * H * W values per channel)", ["spatial_batchnorm_backward", "batchnorm_backward"],
-       tolerates=BACKWARD_MISTAKES)
+       tolerates=BACKWARD_MISTAKES, composed=_spatial_on_own_backward)
 def spatial_gradients(rng):
     arrays, steps = {}, []
     for tag, shape in (("a", (2, 3, 2, 2)), ("b", (int(rng.integers(2, 4)), int(rng.integers(2, 5)), 3, 4))):
@@ -88,10 +105,11 @@ def spatial_gradients(rng):
         rows = to_rows(x)
         dout_rows = _upstream(rng, rows)
         dout = dout_rows.reshape(shape[0], shape[2], shape[3], shape[1]).transpose(0, 3, 1, 2).copy()
-        arrays.update({f"x{tag}": x, f"g{tag}": g, f"b{tag}": b, f"d{tag}": dout, f"r{tag}": to_rows(dout)})
-        steps += _pass(tag, f"@x{tag}", f"@g{tag}", f"@b{tag}", f"@d{tag}", ["dx", "dgamma", "dbeta"],
+        arrays.update({f"x{tag}": x, f"g{tag}": g, f"b{tag}": b, f"d{tag}": dout, f"r{tag}": to_rows(dout),
+                       f"m{tag}": scrambled(dout)})
+        steps += _pass(tag, f"@x{tag}", f"@g{tag}", f"@b{tag}", f"@d{tag}", list(GRADS),
                        fwd="spatial_batchnorm_forward", bwd="spatial_batchnorm_backward")
-        steps.append(call(f"{tag}_rows", "batchnorm_backward", f"@r{tag}", f"$cache_{tag}", save=["dx", "dgamma", "dbeta"],
-                          record=["dx", "dgamma", "dbeta"], context=True,
-                          label="batchnorm_backward on the same gradient as (N*H*W, C) rows"))
+        for sub, arg, how in (("rows", "r", "as (N*H*W, C) rows"), ("mix", "m", "reshaped without moving channels")):
+            steps.append(call(f"{tag}_{sub}", "batchnorm_backward", f"@{arg}{tag}", f"$cache_{tag}", save=list(GRADS),
+                              record=list(GRADS), context=True, label=f"batchnorm_backward on the same gradient {how}"))
     return {"steps": steps}, arrays

@@ -10,7 +10,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import AXIS, BAD_INPUT, F32, LOOSE, VALIDATION, call, check, featured, maps, params, sizes, to_rows, twins
+from . import (
+    AXIS,
+    BAD_INPUT,
+    F32,
+    LOOSE,
+    VALIDATION,
+    call,
+    check,
+    featured,
+    from_rows,
+    maps,
+    own,
+    params,
+    scrambled,
+    sizes,
+    to_rows,
+    twins,
+)
 
 
 def _bn(sid, x="@x", g="@gamma", b="@beta", **kw):
@@ -110,11 +127,25 @@ def _sbn(sid, x, g, b, **kw):
 
 
 SPATIAL_TOLERATES = AXIS + ("unbiased_variance", "swapped_gamma_beta")
+SPATIAL_CASES = ("s", "o", "r")
+
+
+def _spatial_on_own_forward(arrays, rec):
+    """`Check.composed`: the student's own batchnorm_forward on the (N*H*W, C) rows, put back
+    in (N, C, H, W). None unless it differs from the same forward on rows that mix channels
+    (a forward acting on each value alone would let any map-wise answer through)."""
+    expected, telling = {}, False
+    for tag in SPATIAL_CASES:
+        shape = arrays[tag].shape
+        rows, mixed = own(rec, f"{tag}_ctx.out", f"{tag}_mix.out")
+        expected[f"{tag}.out"] = from_rows(rows, shape)
+        telling |= not np.allclose(expected[f"{tag}.out"], mixed.reshape(shape), rtol=1e-4, atol=1e-4)
+    return expected if telling else None
 
 
 @check("spatial_batchnorm_forward.channels", "one mean and one variance per channel, over the batch and all "
        "positions: axes (0, 2, 3)", ["spatial_batchnorm_forward", "batchnorm_forward"], rtol=1e-4, atol=1e-4,
-       tolerates=SPATIAL_TOLERATES)
+       tolerates=SPATIAL_TOLERATES, composed=_spatial_on_own_forward)
 def spatial_channels(rng):
     small = np.arange(16, dtype=float).reshape(2, 2, 2, 2) ** 1.5
     one = maps(rng, 1, 3, 4, 4)
@@ -124,12 +155,14 @@ def spatial_channels(rng):
               "o": one, "go": np.ones(3), "bo": np.zeros(3), "r": big}
     arrays["gr"], arrays["br"] = params(rng, c)
     steps = []
-    for tag, what in (("s", "a small (2, 2, 2, 2) batch"), ("o", "a single image (N = 1)"),
-                      ("r", f"a batch of {n} maps with {c} channels")):
-        arrays[f"{tag}_rows"] = to_rows(arrays[tag])
+    whats = ("a small (2, 2, 2, 2) batch", "a single image (N = 1)", f"a batch of {n} maps with {c} channels")
+    for tag, what in zip(SPATIAL_CASES, whats):
+        arrays[f"{tag}_rows"], arrays[f"{tag}_mix"] = to_rows(arrays[tag]), scrambled(arrays[tag])
         steps += [_sbn(tag, f"@{tag}", f"@g{tag}", f"@b{tag}", label=f"spatial_batchnorm_forward on {what}"),
                   _bn(f"{tag}_ctx", f"@{tag}_rows", f"@g{tag}", f"@b{tag}", context=True,
-                      label="batchnorm_forward on the same values as (N*H*W, C) rows")]
+                      label="batchnorm_forward on the same values as (N*H*W, C) rows"),
+                  _bn(f"{tag}_mix", f"@{tag}_mix", f"@g{tag}", f"@b{tag}", context=True,
+                      label="batchnorm_forward on the same values reshaped to (N*H*W, C) without moving channels")]
     return {"steps": steps}, arrays
 
 

@@ -3,7 +3,7 @@
 from _norm import *
 
 TARGETS = ("batch_stats", "batchnorm_forward", "spatial_batchnorm_forward", "layernorm_forward")
-SUMMARY = "not validate the input shapes"
+SUMMARY = "do not validate the input shapes"
 CELLS = {"ex01_covariate_shift": ["test_batch_stats_bad_input"],
          "ex02_algorithm": ["test_bn_bad_input", "test_spatial_bad_input"], "ex05_pitfalls": ["test_layernorm_bad_input"]}
 

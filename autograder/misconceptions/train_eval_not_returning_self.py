@@ -2,7 +2,7 @@
 """
 from _batchnorm1d import _CorrectBatchNorm1d
 
-SUMMARY = "not return self from train() and eval()"
+SUMMARY = "do not return self from train() and eval()"
 CELLS = {"ex04_inference": ["test_module_eval"]}
 
 
