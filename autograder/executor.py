@@ -50,7 +50,7 @@ STREAM_FLUSH = 16 << 10  # bytes of buffered output per stream frame
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 STUDENT_UID = 1000
@@ -141,6 +141,14 @@ def mount_scratch(paths: list[str], size_mb: int) -> None:
     for path in paths:
         if os.path.isdir(path):
             _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount {path}")
+
+
+def show_own_processes() -> None:
+    """A fresh /proc for the student's PID namespace: it lists the notebook's own processes only,
+    not the template's. Called as PID 1 of that namespace, before privileges are dropped; where
+    the kernel refuses, the sandbox's /proc stays (its processes cannot be read or signalled)."""
+    with contextlib.suppress(OSError):
+        _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
 
 
 def drop_privileges() -> None:
@@ -395,6 +403,7 @@ def _student_main(channel: int, settings: dict, note: str) -> None:
             os.setsid()  # without a PID namespace, a process group at least
         set_limits(settings["limits"])
         if not note:
+            show_own_processes()
             drop_privileges()
         sock = socket.socket(fileno=channel)
         child = Child(sock)

@@ -84,6 +84,20 @@ print(open("/proc/self/status").read().split("CapEff:")[1].split()[0])
     assert text.split("\n")[:3] == ["network: refused", "uid 1000 False False", "0000000000000000"], text
 
 
+def test_proc_lists_only_the_notebooks_own_processes(template):
+    p = template.spawn()
+    status, text, errors = run(p, """
+import os, subprocess
+child = subprocess.Popen(["sleep", "30"])
+pids = sorted(int(n) for n in os.listdir("/proc") if n.isdigit())
+print(pids == [1, child.pid], sorted(open(f"/proc/{n}/comm").read().strip() for n in pids))
+child.kill()
+""")
+    p.kill()
+    assert status == "ok", errors
+    assert text.startswith("True "), f"/proc shows more than this notebook's two processes: {text}"
+
+
 @pytest.mark.parametrize("module", ["sklearn", "scipy", "matplotlib", "dask", "torch", "solutions", "autograder",
                                     "nbgrader", "jupyter_client"])
 def test_only_allowed_packages_can_be_imported(template, module):
