@@ -1366,7 +1366,8 @@ def test_grading_time_per_notebook_is_bounded(run, student):
     # ten honest notebooks, the limits it hits, and reading at 10 MB/s
     budget = 10 * base["total"] + UNBOUNDED[student] * (CELL_TIMEOUT + GRACE + 1) + size / 10e6
     assert t["total"] <= budget, f"{student}: {t['total']:.1f} s for one notebook (honest: {base['total']:.2f} s; {t})"
-    assert t["driver"] <= max(1.0, 10 * base["driver"]) + size / 10e6 + render_setup(), (
+    # the floor leaves room for a loaded machine's pauses; unbounded work took 100 s and more
+    assert t["driver"] <= max(2.0, 10 * base["driver"]) + size / 10e6 + render_setup(), (
         f"{student}: {t['driver']:.2f} s of the grader's own process (reading and writing; honest: "
         f"{base['driver']:.3f} s); every other notebook waits for it")
 
