@@ -54,7 +54,7 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 STUDENT_UID = 1000
-# Seconds a fork waits for the earlier notebooks' processes to be gone (under the grader's 10 s).
+# Seconds a kill (or the next fork) waits for a notebook's processes to be gone (under the grader's 10 s).
 PREVIOUS_EXIT_WAIT = 5.0
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -455,7 +455,7 @@ def template_main() -> None:
             return
         op = request.get("op")
         if op == "fork" and len(fds) == 1:
-            _end_previous(children)
+            _end(set(children), children)  # normally none left: a kill waits for its process
             try:
                 pid = start_child(fds[0], request["settings"], control)
             except OSError as exc:  # no process left under the sandbox's limit (a fork bomb not yet reaped)
@@ -465,7 +465,10 @@ def template_main() -> None:
             children.add(pid)
             send(control, {"type": "forked", "pid": pid})
         elif op == "signal" and request.get("pid") in children:
-            _kill(request["pid"], {"interrupt": signal.SIGUSR1, "kill": signal.SIGTERM}[request["signal"]])
+            if request["signal"] == "kill":  # the notebook is done with it: gone before the reply, on its time
+                _end({request["pid"]}, children)
+            else:
+                _kill(request["pid"], signal.SIGUSR1)
             send(control, {"type": "signalled"})
         else:
             for fd in fds:
@@ -473,19 +476,20 @@ def template_main() -> None:
             send(control, {"type": "refused"})
 
 
-def _end_previous(children: set[int]) -> None:
-    """Kill the earlier notebooks' processes and wait, boundedly, until they are gone.
+def _end(pids: set[int], children: set[int]) -> None:
+    """Kill `pids` (processes of notebooks done with) and wait, boundedly, until they are reaped.
 
     One notebook at a time is graded per sandbox, and its memory cgroup counts every process
     and tmpfs page of it: a process (or its /tmp) still being torn down would take memory
-    that the next student is entitled to.
+    that the next student is entitled to. Waiting when the kill is asked for charges the
+    teardown to the notebook that caused it, not to the next one.
     """
-    for pid in children:
+    for pid in pids:
         _kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + PREVIOUS_EXIT_WAIT
-    while children and time.monotonic() < deadline:
+    while pids & children and time.monotonic() < deadline:
         _reap(children)
-        if children:
+        if pids & children:
             time.sleep(0.005)
 
 
