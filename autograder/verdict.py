@@ -213,7 +213,9 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
     them too (matching a tolerated mistake). strict: `expected` is the reference, so an
     error it raises is a grader bug, and "expect" steps require the error the contract
     asks for; otherwise the two only have to raise, or not raise, alike.
-    student_rec: the recording `actual` belongs to (for steps compared "same_as" another).
+    student_rec: the recording `actual` belongs to: a step compared "same_as" another is compared
+    with that recording's own earlier answer, also when matching a tolerated mistake (float
+    rounding differs between two ways of writing the same mistake, a repeated call does not).
     contract_errors: "expect" steps require the contract's error even when not strict (a
     tolerated mistake forgives wrong values, never a wrong error or message).
     """
@@ -249,7 +251,7 @@ def compare(script, expected, actual, check, judged_only=True, strict=True, stud
                 problems.append(f"{label} raised {act_err}, not {exp_err}")
             continue
         target = expected
-        if step.get("same_as") and strict and student_rec is not None:
+        if step.get("same_as") and student_rec is not None:  # the student's own earlier answer, whatever `expected` is
             other = step["same_as"]
             target = {k.replace(f"{other}.", f"{sid}.", 1): v for k, v in student_rec.items() if k.startswith(f"{other}.")}
         rtol, atol = step.get("rtol", check.rtol), step.get("atol", check.atol)

@@ -510,6 +510,43 @@ def test_a_stub_base_lets_no_stub_through_where_it_is_built_on(name):
         assert composed_cells <= lost, f"{name} (secret {i}) passed {sorted(composed_cells - lost)}"
 
 
+# Known mistakes written as students write them (other arithmetic, so other float32 rounding
+# than the misconception's file): they must lose exactly their own cells, and be named.
+REWRITTEN = {  # name: (assignment, source, the cells it must lose, the misconception it must be named as)
+    "staged_backward_dvar_power": ("ex03_gamma_beta", '''
+def batchnorm_backward(dout, cache):
+    xhat, gamma, inv_std = cache
+    n = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    dxhat = dout * gamma
+    std = 1 / inv_std
+    xmu = xhat * std
+    dvar = np.sum(dxhat * xmu, axis=0) * -0.5 * inv_std ** 1
+    dmean = np.sum(-dxhat * inv_std, axis=0) + dvar * np.mean(-2 * xmu, axis=0)
+    dx = dxhat * inv_std + dvar * 2 * xmu / n + dmean / n
+    return dx, dgamma, dbeta
+''', {"test_backward_dx"}, "dvar_wrong_power"),
+    "layer_dx_masked_where_x_positive": ("ex06_training", '''
+def affine_bn_relu_backward(dout, cache):
+    x, W, z, bn_cache = cache
+    da, dgamma, dbeta = batchnorm_backward(np.where(z > 0, dout, 0.0), bn_cache)
+    dx = da @ W.T
+    dx[x <= 0] = 0
+    return dx, x.T @ da, da.sum(axis=0), dgamma, dbeta
+''', {"test_layer_backward"}, "layer_dx_masked_by_input"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REWRITTEN))
+def test_a_known_mistake_written_otherwise_loses_exactly_its_cells_and_is_named(name):
+    assignment, source, cells, cause = REWRITTEN[name]
+    for i in range(SECRETS):
+        verdicts = grade(assignment, source, i)
+        assert dryrun.lost_cells(verdicts) == cells, f"{name} (secret {i})"
+        assert all(cause in v.causes for cell in cells for v in verdicts[cell] if not v.passed), name
+
+
 TWO_MISTAKES = '''
 def batchnorm_forward(x, gamma, beta, eps=1e-5):
     x = np.asarray(x)
