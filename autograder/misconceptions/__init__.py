@@ -19,7 +19,8 @@ They serve three times:
   applies to and require that it loses exactly its ``CELLS``, for hundreds of secrets.
 
 Files starting with "_" are correct bases shared by several misconceptions (a BatchNorm1d
-split into overridable steps, a forward pass for the backward mistakes). A misconception
+split into overridable steps, a forward pass for the backward mistakes, a group norm built
+from hooks). A misconception
 imports one (``from _batchnorm1d import _CorrectBatchNorm1d``) and the loader pastes the
 base's code in place of that line, so each misconception's `source` is still one
 self-contained module, and each file shows only its mistake.
