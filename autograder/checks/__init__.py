@@ -245,6 +245,22 @@ def own(rec, *keys):
     return values
 
 
+def on_own_rows(rec, shape, rows_step, mixed_step, names, rtol, atol):
+    """What a spatial step built on the student's own (N, D) function should answer.
+
+    rows_step / mixed_step: context steps calling that function on the `to_rows` and the
+    `scrambled` rows of the spatial step's input of `shape` (N, C, H, W), recording `names`
+    (the first an (N*H*W, C) array, the others per channel). Returns ({name: value}, the first
+    put back in (N, C, H, W); and whether the scrambled rows answer otherwise: if not, the
+    function cannot tell the layout apart, see `Check.composed`).
+    """
+    rows = own(rec, *(f"{rows_step}.{n}" for n in names))
+    mixed = own(rec, *(f"{mixed_step}.{n}" for n in names))
+    rows[0], mixed[0] = from_rows(rows[0], shape), mixed[0].reshape(shape)
+    telling = not all(np.allclose(r, m, rtol=rtol, atol=atol) for r, m in zip(rows, mixed))
+    return dict(zip(names, rows)), telling
+
+
 # ---------------------------------------------------------------- keys and seeds
 
 PLAIN_KEY = b"plain nbgrader"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import EXACT, F32, LOOSE, call, check, featured, from_rows, maps, own, params, scrambled, to_rows
+from . import EXACT, F32, LOOSE, call, check, featured, maps, on_own_rows, params, scrambled, to_rows
 
 # Mistakes of batchnorm_backward that a spatial backward built on it repeats: tolerated there.
 BACKWARD_MISTAKES = ("constant_statistics_backward", "missing_mean_gradient", "swapped_dgamma_dbeta",
@@ -86,11 +86,9 @@ def _spatial_on_own_backward(arrays, rec):
     mix channels (a backward acting on each value alone would let any map-wise answer through)."""
     expected, telling = {}, False
     for tag in ("a", "b"):
-        shape = arrays[f"x{tag}"].shape
-        rows, mixed = own(rec, *(f"{tag}_rows.{g}" for g in GRADS)), own(rec, *(f"{tag}_mix.{g}" for g in GRADS))
-        rows[0], mixed[0] = from_rows(rows[0], shape), mixed[0].reshape(shape)
-        expected.update({f"{tag}.{g}": v for g, v in zip(GRADS, rows)})
-        telling |= not all(np.allclose(r, m, rtol=1e-6, atol=1e-9) for r, m in zip(rows, mixed))
+        answers, tells = on_own_rows(rec, arrays[f"x{tag}"].shape, f"{tag}_rows", f"{tag}_mix", GRADS, 1e-6, 1e-9)
+        expected.update({f"{tag}.{g}": v for g, v in answers.items()})
+        telling = telling or tells
     return expected if telling else None
 
 
