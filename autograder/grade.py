@@ -189,7 +189,7 @@ def plan(course: Course, writer: GradebookWriter, assignments, students, force: 
             continue  # not a student: e.g. .ipynb_checkpoints
         problem = submission.id_problem(student)
         if problem:
-            shown = inert.plain(_visible(student), 80)
+            shown = inert.file_name(student)
             report.refused.append(f"submitted/{shown}: not graded, because the folder name cannot be a student id "
                                   f"({problem}); rename the folder to the student's id")
             continue
@@ -232,12 +232,6 @@ def _why(last: dict, now: dict, course, student, assignment, notebooks, force) -
         newer = now["timestamp"] and now["timestamp"] > (last.get("timestamp") or "")
         return f"resubmitted ({'newer timestamp.txt' if newer else 'changed files'})"
     return ""
-
-
-def _visible(name: str) -> str:
-    """A file name as printable ASCII: each undecodable byte, control or non-ASCII character escaped."""
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return "".join(ch if " " <= ch <= "~" else ascii(ch)[1:-1] for ch in text)
 
 
 def _subdirs(path: Path) -> list[Path]:

@@ -16,6 +16,7 @@ The grader writes that text into three kinds of places, each through one functio
 from __future__ import annotations
 
 import html as _html
+import os
 import re
 
 import nbformat
@@ -49,6 +50,14 @@ def terminal(text, limit: int = 300) -> str:
     from rich.markup import escape
 
     return escape(plain(text, limit).replace("\n", " ").replace("\t", " "))
+
+
+def file_name(name: str, limit: int = 80) -> str:
+    """A file name for the terminal, as printable ASCII that still tells it apart: each
+    undecodable byte, control or non-ASCII character escaped (\\x1b, \\u202e, \\xff)."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    text = "".join(ch if " " <= ch <= "~" else ascii(ch)[1:-1] for ch in text)
+    return text if len(text) <= limit else text[:limit] + " [...]"
 
 
 def html(text, limit: int | None = None) -> str:

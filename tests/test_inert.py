@@ -1,5 +1,6 @@
 """autograder.inert: student text cannot act in a terminal, a page or a notebook the grader writes."""
 import io
+import os
 
 import nbformat
 import pytest
@@ -74,3 +75,10 @@ def test_long_markdown_is_cut():
     nb.cells[1].source = "x" * (inert.MAX_MARKDOWN_CHARS * 3)
     assert "a long Markdown cell was cut" in inert.inert_notebook(nb, source)
     assert len(nb.cells[1].source) < inert.MAX_MARKDOWN_CHARS + 100
+
+
+def test_a_file_name_reaches_the_terminal_as_printable_ascii_that_tells_it_apart():
+    name = "ab\x1b]0;t\x07\u202e" + os.fsdecode(b"\xff") + "é"
+    shown = inert.file_name(name)
+    assert shown == "ab\\x1b]0;t\\x07\\u202e\\xff\\xe9", shown
+    assert inert.file_name("x" * 100).endswith(" [...]") and len(inert.file_name("x" * 100)) == 86
