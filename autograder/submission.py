@@ -221,14 +221,15 @@ def read(path: Path) -> nbformat.NotebookNode | Rejected:
     return nb
 
 
-def _encodable(value, depth: int = 0):
-    """JSON data with every lone surrogate replaced (UTF-8 cannot encode one: writing it would fail)."""
+def _encodable(value):
+    """JSON data with every lone surrogate replaced (UTF-8 cannot encode one: writing it would
+    fail). Its depth is bounded: `read` measured it first."""
     if isinstance(value, str):
         return inert.encodable(value)
     if isinstance(value, list):
-        return [_encodable(v, depth + 1) for v in value]
+        return [_encodable(v) for v in value]
     if isinstance(value, dict):
-        return {inert.encodable(k): _encodable(v, depth + 1) for k, v in value.items()}
+        return {inert.encodable(k): _encodable(v) for k, v in value.items()}
     return value
 
 
